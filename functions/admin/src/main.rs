@@ -1,1 +1,170 @@
-fn main() {}
+//! Operator commands, run with the deployment's AWS credentials (or, locally,
+//! against the emulator through `AWS_ENDPOINT_URL`):
+//!
+//! - `local-setup --template FILE`: create the table from the template, the
+//!   SES identity of the sender, and the demo account; print how to sign in.
+//! - `create-table --template FILE`: only the table.
+//!
+//! The demo password is fixed and printed: it is for a local stack only.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use twofold::model::{Account, Practice, User, UserStatus};
+use twofold::provision::TableDefinition;
+use twofold::store::dynamo::DynamoStore;
+use twofold::store::{Created, Provisioning};
+use twofold::{aws, config, password};
+use twofold_shared::api::Role;
+use twofold_shared::{Email, Phone};
+
+/// The password of every demo user.
+const DEMO_PASSWORD: &str = "twofold-demo-1";
+
+struct DemoUser {
+    id: &'static str,
+    username: &'static str,
+    name: &'static str,
+    role: Role,
+    practices: &'static [&'static str],
+    email: &'static str,
+    phone: &'static str,
+}
+
+// Phone numbers are from the UK range set aside for drama (07700 900xxx),
+// so no real phone is ever texted.
+const DEMO_USERS: [DemoUser; 3] = [
+    DemoUser {
+        id: "demo-admin",
+        username: "admin",
+        name: "Alex Morgan",
+        role: Role::SystemAdministrator,
+        practices: &["riverside-clinic", "hillcrest-pediatrics"],
+        email: "alex.morgan@riverside.test",
+        phone: "+447700900100",
+    },
+    DemoUser {
+        id: "demo-pat",
+        username: "pat",
+        name: "Pat Quinn",
+        role: Role::User,
+        practices: &["riverside-clinic"],
+        email: "pat.quinn@riverside.test",
+        phone: "+447700900123",
+    },
+    DemoUser {
+        id: "demo-sam",
+        username: "sam",
+        name: "Sam Rivera",
+        role: Role::User,
+        practices: &["hillcrest-pediatrics"],
+        email: "sam.rivera@riverside.test",
+        phone: "+447700900456",
+    },
+];
+
+fn table_name() -> Result<String> {
+    std::env::var(config::TABLE).with_context(|| format!("{} is not set", config::TABLE))
+}
+
+fn template_arg(args: &[String]) -> Result<String> {
+    match args {
+        [flag, path] if flag == "--template" => Ok(path.clone()),
+        _ => bail!("expected --template FILE"),
+    }
+}
+
+async fn create_table(sdk: &aws_config::SdkConfig, template: &str) -> Result<()> {
+    let yaml = std::fs::read_to_string(template).with_context(|| format!("reading {template}"))?;
+    let definition = TableDefinition::from_template(&yaml)?;
+    let name = table_name()?;
+    let created = definition.create(&aws::dynamodb(sdk), &name).await?;
+    println!("table {name}: {}", if created { "created" } else { "already there" });
+    Ok(())
+}
+
+async fn create_sender_identity(sdk: &aws_config::SdkConfig) -> Result<()> {
+    let from = std::env::var(config::EMAIL_FROM)
+        .with_context(|| format!("{} is not set", config::EMAIL_FROM))?;
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
+        .context("the sender has no domain")?;
+    let ses = aws::sesv2(sdk);
+    // Creating an identity that exists fails; either way it exists after.
+    let _ = ses.create_email_identity().email_identity(domain).send().await;
+    println!("email identity {domain}: ready");
+    Ok(())
+}
+
+async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
+    let store = Arc::new(DynamoStore::new(aws::dynamodb(sdk), table_name()?));
+    let account_id = "riverside";
+    store
+        .put_account(&Account {
+            id: account_id.into(),
+            name: "Riverside Family Health".into(),
+            two_factor_enabled: true,
+        })
+        .await?;
+    for (id, name) in [
+        ("riverside-clinic", "Riverside Clinic"),
+        ("hillcrest-pediatrics", "Hillcrest Pediatrics"),
+    ] {
+        store
+            .put_practice(&Practice {
+                id: id.into(),
+                account_id: account_id.into(),
+                name: name.into(),
+            })
+            .await?;
+    }
+    let password_hash = password::hash(DEMO_PASSWORD)?;
+    println!("\nDemo account \"Riverside Family Health\", two-factor authentication on.");
+    println!("Every demo user's password is {DEMO_PASSWORD:?} (fixed, local only):");
+    for demo in &DEMO_USERS {
+        let user = User {
+            id: demo.id.into(),
+            account_id: account_id.into(),
+            username: demo.username.into(),
+            name: demo.name.into(),
+            role: demo.role,
+            practice_ids: demo.practices.iter().map(|p| p.to_string()).collect(),
+            email: Some(Email::parse(demo.email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
+            phone: Some(Phone::from_e164(demo.phone).context("demo phone")?),
+            password_hash: password_hash.clone(),
+            status: UserStatus::Active,
+            failed_attempts: 0,
+        };
+        let state = match store.create_user(&user).await? {
+            Created::Created => "created",
+            Created::UsernameTaken => "already there",
+        };
+        println!(
+            "  {:<6} {:<12} {:<21} {} / {}  ({state})",
+            demo.username,
+            demo.name,
+            demo.role.label(),
+            demo.email,
+            demo.phone
+        );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let sdk = aws::sdk_config().await;
+    match args.split_first() {
+        Some((command, rest)) if command == "local-setup" => {
+            create_table(&sdk, &template_arg(rest)?).await?;
+            create_sender_identity(&sdk).await?;
+            seed_demo(&sdk).await
+        }
+        Some((command, rest)) if command == "create-table" => {
+            create_table(&sdk, &template_arg(rest)?).await
+        }
+        _ => bail!("usage: twofold-admin local-setup|create-table --template FILE"),
+    }
+}

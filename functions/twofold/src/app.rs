@@ -1,0 +1,48 @@
+//! What a function holds between invocations: settings read and AWS clients
+//! built once at cold start.
+
+use std::sync::Arc;
+
+use crate::clock::SystemClock;
+use crate::config::{ConfigProblems, EMAIL_FROM, Settings};
+use crate::courier::AwsCourier;
+use crate::random::OsRandom;
+use crate::service::signin::SignIn;
+use crate::store::dynamo::DynamoStore;
+use crate::aws;
+
+/// The services of one function.
+pub struct App {
+    /// Settings as read at cold start.
+    pub settings: Settings,
+    /// The sign-in service over DynamoDB.
+    pub sign_in: SignIn,
+}
+
+impl App {
+    /// Reads settings and builds the store client.
+    pub async fn from_env() -> Result<Self, ConfigProblems> {
+        let settings = Settings::from_env()?;
+        let config = aws::sdk_config().await;
+        let store = DynamoStore::new(aws::dynamodb(&config), settings.table.clone());
+        let sign_in = SignIn::new(
+            Arc::new(store),
+            Arc::new(SystemClock),
+            Arc::new(OsRandom),
+            settings.code_key.clone(),
+            settings.policy,
+        );
+        Ok(Self { settings, sign_in })
+    }
+
+    /// Builds the courier for functions that send codes.
+    pub async fn courier(&self) -> Result<AwsCourier, ConfigProblems> {
+        let from = self
+            .settings
+            .email_from
+            .clone()
+            .ok_or_else(|| ConfigProblems(vec![format!("{EMAIL_FROM} is required")]))?;
+        let config = aws::sdk_config().await;
+        Ok(AwsCourier::new(aws::sesv2(&config), aws::sns(&config), from))
+    }
+}

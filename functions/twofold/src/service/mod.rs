@@ -1,0 +1,4 @@
+//! Domain services: what Twofold does, over the ports in [`crate::store`],
+//! [`crate::courier`], [`crate::clock`] and [`crate::random`].
+
+pub mod signin;

@@ -1,0 +1,445 @@
+//! Signing in: password, then a confirmation code, then a session.
+//!
+//! Invariants:
+//! - An unknown username and a wrong password get the same answer, after the
+//!   same work.
+//! - A code is stored only as a keyed digest bound to the user, its purpose
+//!   and the pending sign-in it was sent for; a new code replaces the last.
+//! - Each entry of a code is counted before it is compared, so no burst of
+//!   guesses gets more than the attempt limit; a right code is used up and
+//!   the count cleared in one write that succeeds once.
+//! - Reaching the limit with a wrong code locks the user, and locking removes
+//!   the user's pending sign-ins, codes and sessions.
+//! - Every read of something that expires is checked against the clock.
+
+use std::sync::Arc;
+
+use tracing::{info, instrument, warn};
+use twofold_shared::api::{
+    AccountInfo, LoginResponse, MethodOption, PracticeInfo, Role, SendCodeResponse, SessionInfo,
+    UserInfo,
+};
+use twofold_shared::{ConfirmationCode, Method};
+
+use crate::clock::Clock;
+use crate::config::Policy;
+use crate::courier::{Courier, Recipient};
+use crate::digest::{CodeKey, Token};
+use crate::model::{Challenge, PendingSignIn, Purpose, Session, User, UserStatus};
+use crate::password;
+use crate::random::Random;
+use crate::store::{Attempt, Store, StoreError};
+
+/// Why a sign-in step was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown username or wrong password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// No pending sign-in, or it expired.
+    #[error("pending sign-in missing or expired")]
+    SignInExpired,
+    /// The user has no destination for that method, or none at all.
+    #[error("method unavailable")]
+    MethodUnavailable {
+        /// Whether the user has no method at all.
+        none_at_all: bool,
+    },
+    /// Asked for a code too soon or too often.
+    #[error("code requested too soon")]
+    TooManyCodes {
+        /// Seconds until a code may be sent.
+        retry_after: i64,
+    },
+    /// Wrong, expired, used or unknown code.
+    #[error("invalid code")]
+    InvalidCode {
+        /// Entries left before the account locks.
+        attempts_remaining: u32,
+    },
+    /// The user is locked.
+    #[error("account locked")]
+    AccountLocked,
+    /// No session.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The email or SMS provider refused the message.
+    #[error("delivery failed: {0}")]
+    DeliveryFailed(String),
+    /// A store call failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something that should always be there was not.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// The result of a correct password.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// 2FA is off: a session started.
+    SignedIn {
+        /// Session token for the cookie.
+        token: Token,
+        /// What the SPA shows.
+        info: SessionInfo,
+    },
+    /// 2FA is on: a pending sign-in waits for a code.
+    CodeRequired {
+        /// Pending token for the cookie.
+        token: Token,
+        /// What the SPA shows.
+        response: LoginResponse,
+    },
+}
+
+/// A started session.
+#[derive(Debug)]
+pub struct Started {
+    /// Session token for the cookie.
+    pub token: Token,
+    /// What the SPA shows.
+    pub info: SessionInfo,
+}
+
+/// The sign-in service.
+#[derive(Clone)]
+pub struct SignIn {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    key: CodeKey,
+    policy: Policy,
+}
+
+impl SignIn {
+    /// A service over the given ports.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Random>,
+        key: CodeKey,
+        policy: Policy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            random,
+            key,
+            policy,
+        }
+    }
+
+    /// The limits this service applies.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    fn token(&self, user_id: &str) -> Result<Token, SignInError> {
+        let secret = self
+            .random
+            .secret()
+            .map_err(|e| SignInError::Internal(e.to_string()))?;
+        Ok(Token::new(user_id, secret))
+    }
+
+    /// Checks a username and password.
+    #[instrument(skip_all)]
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, SignInError> {
+        let Some(user) = self.store.user_by_username(username.trim()).await? else {
+            password::verify_nobody(password);
+            info!("sign-in refused: invalid credentials");
+            return Err(SignInError::InvalidCredentials);
+        };
+        if !password::verify(password, &user.password_hash) {
+            info!(user_id = %user.id, "sign-in refused: invalid credentials");
+            return Err(SignInError::InvalidCredentials);
+        }
+        if user.status == UserStatus::Locked {
+            warn!(user_id = %user.id, "sign-in refused: account locked");
+            return Err(SignInError::AccountLocked);
+        }
+        let account = self.store.account(&user.account_id).await?.ok_or_else(|| {
+            SignInError::Internal(format!("user {} has no account", user.id))
+        })?;
+        if !account.two_factor_enabled {
+            let started = self.start_session(&user, false).await?;
+            info!(user_id = %user.id, second_factor = false, "signed in");
+            return Ok(LoginOutcome::SignedIn {
+                token: started.token,
+                info: started.info,
+            });
+        }
+        let methods: Vec<MethodOption> = user
+            .methods()
+            .into_iter()
+            .filter_map(|method| {
+                let destination = user.masked_destination(method)?;
+                Some(MethodOption {
+                    method,
+                    destination,
+                })
+            })
+            .collect();
+        if methods.is_empty() {
+            warn!(user_id = %user.id, "sign-in refused: no way to send a code");
+            return Err(SignInError::MethodUnavailable { none_at_all: true });
+        }
+        let token = self.token(&user.id)?;
+        let now = self.clock.now();
+        self.store
+            .put_pending(&PendingSignIn {
+                token_digest: token.digest(),
+                user_id: user.id.clone(),
+                expires_at: now + self.policy.pending_lifetime,
+            })
+            .await?;
+        info!(user_id = %user.id, "password accepted, code required");
+        Ok(LoginOutcome::CodeRequired {
+            token,
+            response: LoginResponse::CodeRequired {
+                methods,
+                expires_in_seconds: self.policy.pending_lifetime,
+            },
+        })
+    }
+
+    /// The pending sign-in behind `token`, if it is still usable.
+    async fn pending(&self, token: &Token) -> Result<PendingSignIn, SignInError> {
+        let pending = self.store.pending(token.user_id(), &token.digest()).await?;
+        match pending {
+            Some(pending) if pending.expires_at > self.clock.now() => Ok(pending),
+            _ => Err(SignInError::SignInExpired),
+        }
+    }
+
+    async fn active_user(&self, user_id: &str) -> Result<User, SignInError> {
+        match self.store.user(user_id).await? {
+            Some(user) if user.status == UserStatus::Active => Ok(user),
+            Some(_) => Err(SignInError::AccountLocked),
+            None => Err(SignInError::SignInExpired),
+        }
+    }
+
+    /// Sends a new code for the pending sign-in behind `token`.
+    #[instrument(skip_all, fields(method = ?method))]
+    pub async fn send_code(
+        &self,
+        courier: &dyn Courier,
+        token: &Token,
+        method: Method,
+    ) -> Result<SendCodeResponse, SignInError> {
+        let pending = self.pending(token).await?;
+        let user = self.active_user(&pending.user_id).await?;
+        let recipient = match method {
+            Method::Email => user.email.clone().map(Recipient::Email),
+            Method::Text => user.phone.clone().map(Recipient::Text),
+        }
+        .ok_or(SignInError::MethodUnavailable { none_at_all: false })?;
+        let destination = user
+            .masked_destination(method)
+            .ok_or(SignInError::MethodUnavailable { none_at_all: false })?;
+
+        let now = self.clock.now();
+        let previous = self.store.challenge(&user.id, Purpose::SignIn).await?;
+        let (window_start, window_sends) = self.admit_send(previous.as_ref(), now)?;
+        let code = self
+            .random
+            .code()
+            .map_err(|e| SignInError::Internal(e.to_string()))?;
+        let challenge = Challenge {
+            user_id: user.id.clone(),
+            purpose: Purpose::SignIn,
+            digest: self
+                .key
+                .digest(Purpose::SignIn, &user.id, &pending.token_digest, &code),
+            binding: pending.token_digest.clone(),
+            method,
+            issued_at: now,
+            expires_at: now + self.policy.code_lifetime,
+            window_start,
+            window_sends,
+        };
+        let replaced = self
+            .store
+            .replace_challenge(&challenge, previous.map(|p| p.issued_at))
+            .await?;
+        if !replaced {
+            // Another request for this user stored a code a moment ago.
+            warn!(user_id = %user.id, "code send refused: concurrent request");
+            return Err(SignInError::TooManyCodes {
+                retry_after: self.policy.resend_after,
+            });
+        }
+        let minutes = (self.policy.code_lifetime + 59) / 60;
+        if let Err(err) = courier
+            .deliver(&recipient, &code, Purpose::SignIn, minutes)
+            .await
+        {
+            // Nobody received this code: withdraw it so the user may retry.
+            self.store.withdraw_challenge(&challenge).await?;
+            tracing::error!(user_id = %user.id, error = %err, "code delivery failed");
+            return Err(SignInError::DeliveryFailed(err.0));
+        }
+        info!(user_id = %user.id, method = ?method, destination = %destination, "code sent");
+        Ok(SendCodeResponse {
+            method,
+            destination,
+            expires_in_seconds: self.policy.code_lifetime,
+            resend_after_seconds: self.policy.resend_after,
+        })
+    }
+
+    /// Decides whether another code may be sent now, and the sending window
+    /// it will count in.
+    fn admit_send(&self, previous: Option<&Challenge>, now: i64) -> Result<(i64, u32), SignInError> {
+        let Some(previous) = previous else {
+            return Ok((now, 1));
+        };
+        let wait = previous.issued_at + self.policy.resend_after - now;
+        if wait > 0 {
+            return Err(SignInError::TooManyCodes { retry_after: wait });
+        }
+        let window_end = previous.window_start + self.policy.send_window;
+        if window_end <= now {
+            return Ok((now, 1));
+        }
+        if previous.window_sends >= self.policy.sends_per_window {
+            return Err(SignInError::TooManyCodes {
+                retry_after: window_end - now,
+            });
+        }
+        Ok((previous.window_start, previous.window_sends + 1))
+    }
+
+    /// Checks a typed code against the pending sign-in behind `token`.
+    #[instrument(skip_all)]
+    pub async fn verify(
+        &self,
+        token: &Token,
+        code: &ConfirmationCode,
+    ) -> Result<Started, SignInError> {
+        let pending = self.pending(token).await?;
+        let user_id = pending.user_id.as_str();
+        let limit = self.policy.attempt_limit;
+        let count = match self.store.count_attempt(user_id, limit).await? {
+            Attempt::Counted(count) => count,
+            Attempt::Locked => {
+                warn!(user_id, "code refused: account locked");
+                return Err(SignInError::AccountLocked);
+            }
+            Attempt::Exhausted => {
+                warn!(user_id, "code refused: attempt limit taken by entries in flight");
+                return Err(SignInError::InvalidCode {
+                    attempts_remaining: 0,
+                });
+            }
+        };
+
+        let now = self.clock.now();
+        let challenge = self.store.challenge(user_id, Purpose::SignIn).await?;
+        let usable = challenge.filter(|c| {
+            c.expires_at > now
+                && c.binding == pending.token_digest
+                && self
+                    .key
+                    .matches(&c.digest, Purpose::SignIn, user_id, &c.binding, code)
+        });
+        if let Some(challenge) = usable {
+            if self.store.consume_challenge(&challenge).await? {
+                self.store
+                    .delete_pending(user_id, &pending.token_digest)
+                    .await?;
+                let user = self.active_user(user_id).await?;
+                let started = self.start_session(&user, true).await?;
+                info!(user_id, second_factor = true, "code verified, signed in");
+                return Ok(started);
+            }
+            // Used up a moment ago by a concurrent entry: a replay.
+            warn!(user_id, "code refused: already used");
+        }
+
+        if count >= limit && self.store.lock_user(user_id, limit, now).await? {
+            warn!(user_id, attempts = count, "account locked after wrong codes");
+            return Err(SignInError::AccountLocked);
+        }
+        info!(user_id, attempts = count, "code refused: wrong, expired or used");
+        Err(SignInError::InvalidCode {
+            attempts_remaining: limit.saturating_sub(count),
+        })
+    }
+
+    async fn start_session(&self, user: &User, second_factor: bool) -> Result<Started, SignInError> {
+        let token = self.token(&user.id)?;
+        let now = self.clock.now();
+        let session = Session {
+            token_digest: token.digest(),
+            user_id: user.id.clone(),
+            account_id: user.account_id.clone(),
+            second_factor,
+            created_at: now,
+            expires_at: now + self.policy.session_lifetime,
+        };
+        self.store.put_session(&session).await?;
+        let info = self.session_info(user, &session).await?;
+        Ok(Started { token, info })
+    }
+
+    async fn session_info(&self, user: &User, session: &Session) -> Result<SessionInfo, SignInError> {
+        let account = self.store.account(&user.account_id).await?.ok_or_else(|| {
+            SignInError::Internal(format!("user {} has no account", user.id))
+        })?;
+        let mut practices: Vec<PracticeInfo> = self
+            .store
+            .practices(&account.id)
+            .await?
+            .into_iter()
+            .filter(|p| user.role == Role::SystemAdministrator || user.practice_ids.contains(&p.id))
+            .map(|p| PracticeInfo {
+                id: p.id,
+                name: p.name,
+            })
+            .collect();
+        practices.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(SessionInfo {
+            user: UserInfo {
+                id: user.id.clone(),
+                username: user.username.clone(),
+                name: user.name.clone(),
+                role: user.role,
+            },
+            account: AccountInfo {
+                id: account.id,
+                name: account.name,
+                two_factor_enabled: account.two_factor_enabled,
+            },
+            practices,
+            expires_at: session.expires_at,
+        })
+    }
+
+    /// Who is signed in with `token`.
+    #[instrument(skip_all)]
+    pub async fn session(&self, token: &Token) -> Result<SessionInfo, SignInError> {
+        let session = self.store.session(token.user_id(), &token.digest()).await?;
+        let session = match session {
+            Some(session) if session.expires_at > self.clock.now() => session,
+            _ => return Err(SignInError::NotSignedIn),
+        };
+        let user = match self.store.user(&session.user_id).await? {
+            Some(user) if user.status == UserStatus::Active => user,
+            _ => return Err(SignInError::NotSignedIn),
+        };
+        self.session_info(&user, &session).await
+    }
+
+    /// Ends the session behind `token`, if any.
+    #[instrument(skip_all)]
+    pub async fn logout(&self, token: &Token) -> Result<(), SignInError> {
+        self.store
+            .delete_session(token.user_id(), &token.digest())
+            .await?;
+        info!(user_id = token.user_id(), "signed out");
+        Ok(())
+    }
+}

@@ -1,0 +1,222 @@
+//! An in-memory store with the same rules as the DynamoDB one, for fast
+//! service tests. Every method takes one lock, which makes each call atomic
+//! as the conditional writes it stands in for are.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{
+    Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError,
+};
+use crate::model::{
+    Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
+};
+
+#[derive(Debug, Default)]
+struct State {
+    accounts: HashMap<String, Account>,
+    practices: Vec<Practice>,
+    users: HashMap<String, User>,
+    usernames: HashMap<String, String>,
+    pending: HashMap<(String, String), PendingSignIn>,
+    challenges: HashMap<(String, Purpose), Challenge>,
+    sessions: HashMap<(String, String), Session>,
+}
+
+/// A store held in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStore(Mutex<State>);
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.0
+            .lock()
+            .map_err(|_| StoreError::Unavailable("memory store poisoned".into()))
+    }
+}
+
+#[async_trait]
+impl Directory for MemoryStore {
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let state = self.state()?;
+        let id = state.usernames.get(&username.to_lowercase());
+        Ok(id.and_then(|id| state.users.get(id)).cloned())
+    }
+
+    async fn user(&self, user_id: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.state()?.users.get(user_id).cloned())
+    }
+
+    async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self.state()?.accounts.get(account_id).cloned())
+    }
+
+    async fn practices(&self, account_id: &str) -> Result<Vec<Practice>, StoreError> {
+        let state = self.state()?;
+        let practices = state.practices.iter().filter(|p| p.account_id == account_id);
+        Ok(practices.cloned().collect())
+    }
+}
+
+#[async_trait]
+impl Provisioning for MemoryStore {
+    async fn put_account(&self, account: &Account) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        state.accounts.insert(account.id.clone(), account.clone());
+        Ok(())
+    }
+
+    async fn put_practice(&self, practice: &Practice) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        state.practices.retain(|p| p.id != practice.id || p.account_id != practice.account_id);
+        state.practices.push(practice.clone());
+        Ok(())
+    }
+
+    async fn create_user(&self, user: &User) -> Result<Created, StoreError> {
+        let mut state = self.state()?;
+        let username = user.username.to_lowercase();
+        if state.usernames.contains_key(&username) || state.users.contains_key(&user.id) {
+            return Ok(Created::UsernameTaken);
+        }
+        state.usernames.insert(username, user.id.clone());
+        state.users.insert(user.id.clone(), user.clone());
+        Ok(Created::Created)
+    }
+}
+
+#[async_trait]
+impl SignInStore for MemoryStore {
+    async fn put_pending(&self, pending: &PendingSignIn) -> Result<(), StoreError> {
+        let key = (pending.user_id.clone(), pending.token_digest.clone());
+        self.state()?.pending.insert(key, pending.clone());
+        Ok(())
+    }
+
+    async fn pending(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+    ) -> Result<Option<PendingSignIn>, StoreError> {
+        let key = (user_id.to_owned(), token_digest.to_owned());
+        Ok(self.state()?.pending.get(&key).cloned())
+    }
+
+    async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
+        let key = (user_id.to_owned(), token_digest.to_owned());
+        self.state()?.pending.remove(&key);
+        Ok(())
+    }
+
+    async fn challenge(
+        &self,
+        user_id: &str,
+        purpose: Purpose,
+    ) -> Result<Option<Challenge>, StoreError> {
+        let key = (user_id.to_owned(), purpose);
+        Ok(self.state()?.challenges.get(&key).cloned())
+    }
+
+    async fn replace_challenge(
+        &self,
+        challenge: &Challenge,
+        previous: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let key = (challenge.user_id.clone(), challenge.purpose);
+        let current = state.challenges.get(&key).map(|c| c.issued_at);
+        if current != previous {
+            return Ok(false);
+        }
+        state.challenges.insert(key, challenge.clone());
+        Ok(true)
+    }
+
+    async fn withdraw_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let key = (challenge.user_id.clone(), challenge.purpose);
+        if state.challenges.get(&key).is_some_and(|c| c.digest == challenge.digest) {
+            state.challenges.remove(&key);
+        }
+        Ok(())
+    }
+
+    async fn count_attempt(&self, user_id: &str, limit: u32) -> Result<Attempt, StoreError> {
+        let mut state = self.state()?;
+        let Some(user) = state.users.get_mut(user_id) else {
+            return Ok(Attempt::Locked);
+        };
+        if user.status != UserStatus::Active {
+            return Ok(Attempt::Locked);
+        }
+        if user.failed_attempts >= limit {
+            return Ok(Attempt::Exhausted);
+        }
+        user.failed_attempts += 1;
+        Ok(Attempt::Counted(user.failed_attempts))
+    }
+
+    async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let key = (challenge.user_id.clone(), challenge.purpose);
+        let current = state.challenges.get(&key).is_some_and(|c| c.digest == challenge.digest);
+        let active = state
+            .users
+            .get(&challenge.user_id)
+            .is_some_and(|u| u.status == UserStatus::Active);
+        if !current || !active {
+            return Ok(false);
+        }
+        state.challenges.remove(&key);
+        if let Some(user) = state.users.get_mut(&challenge.user_id) {
+            user.failed_attempts = 0;
+        }
+        Ok(true)
+    }
+
+    async fn lock_user(&self, user_id: &str, limit: u32, _now: i64) -> Result<bool, StoreError> {
+        let mut state = self.state()?;
+        let Some(user) = state.users.get_mut(user_id) else {
+            return Ok(false);
+        };
+        if user.status != UserStatus::Active || user.failed_attempts < limit {
+            return Ok(false);
+        }
+        user.status = UserStatus::Locked;
+        state.pending.retain(|(owner, _), _| owner != user_id);
+        state.challenges.retain(|(owner, _), _| owner != user_id);
+        state.sessions.retain(|(owner, _), _| owner != user_id);
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
+        let key = (session.user_id.clone(), session.token_digest.clone());
+        self.state()?.sessions.insert(key, session.clone());
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+    ) -> Result<Option<Session>, StoreError> {
+        let key = (user_id.to_owned(), token_digest.to_owned());
+        Ok(self.state()?.sessions.get(&key).cloned())
+    }
+
+    async fn delete_session(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
+        let key = (user_id.to_owned(), token_digest.to_owned());
+        self.state()?.sessions.remove(&key);
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! The store ports: narrow traits over what the services read and write,
+//! and their two adapters, DynamoDB and an in-memory one for fast service
+//! tests. The DynamoDB adapter is the one whose rules (conditions,
+//! atomicity) count; the contract tests in `tests/` run against both.
+//!
+//! Stores return what they hold, expired or not; the services compare
+//! expiry with their clock, because DynamoDB removes expired items only
+//! eventually.
+
+use async_trait::async_trait;
+
+use crate::model::{Account, Challenge, PendingSignIn, Practice, Purpose, Session, User};
+
+pub mod dynamo;
+pub mod memory;
+
+/// The store could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The table could not be reached or refused the request.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// An item did not have the shape Twofold writes.
+    #[error("a stored item is malformed: {0}")]
+    Corrupt(String),
+}
+
+/// The outcome of counting one code entry against a user's limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted; this many consecutive wrong-or-pending entries so far.
+    Counted(u32),
+    /// Not counted: the user is locked.
+    Locked,
+    /// Not counted: the limit is already taken by entries in flight.
+    Exhausted,
+}
+
+/// The outcome of creating a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Created {
+    /// The user exists now.
+    Created,
+    /// Another user has that username.
+    UsernameTaken,
+}
+
+/// Accounts, practices and users, as read at sign-in.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// The user with this username, compared lower-cased.
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// The user with this id.
+    async fn user(&self, user_id: &str) -> Result<Option<User>, StoreError>;
+    /// The account with this id.
+    async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
+    /// Every practice of an account.
+    async fn practices(&self, account_id: &str) -> Result<Vec<Practice>, StoreError>;
+}
+
+/// Writing accounts, practices and users: the operator's commands.
+#[async_trait]
+pub trait Provisioning: Send + Sync {
+    /// Creates or replaces an account.
+    async fn put_account(&self, account: &Account) -> Result<(), StoreError>;
+    /// Creates or replaces a practice.
+    async fn put_practice(&self, practice: &Practice) -> Result<(), StoreError>;
+    /// Creates a user whose username no other user has.
+    async fn create_user(&self, user: &User) -> Result<Created, StoreError>;
+}
+
+/// Pending sign-ins, code challenges and the wrong-code count.
+#[async_trait]
+pub trait SignInStore: Send + Sync {
+    /// Records a pending sign-in.
+    async fn put_pending(&self, pending: &PendingSignIn) -> Result<(), StoreError>;
+    /// The pending sign-in with this token digest.
+    async fn pending(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+    ) -> Result<Option<PendingSignIn>, StoreError>;
+    /// Forgets a pending sign-in.
+    async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError>;
+
+    /// The user's current challenge for `purpose`, read consistently.
+    async fn challenge(
+        &self,
+        user_id: &str,
+        purpose: Purpose,
+    ) -> Result<Option<Challenge>, StoreError>;
+    /// Stores `challenge` in place of the one issued at `previous` (`None`:
+    /// there was none). `false` when another write came first.
+    async fn replace_challenge(
+        &self,
+        challenge: &Challenge,
+        previous: Option<i64>,
+    ) -> Result<bool, StoreError>;
+    /// Removes `challenge` if it is still the current one.
+    async fn withdraw_challenge(&self, challenge: &Challenge) -> Result<(), StoreError>;
+
+    /// Counts one code entry for an active user whose count is below `limit`.
+    async fn count_attempt(&self, user_id: &str, limit: u32) -> Result<Attempt, StoreError>;
+    /// Uses `challenge` up and clears the user's count, in one write that
+    /// succeeds only once and only for an active user. `false` otherwise.
+    async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError>;
+    /// Locks an active user whose count has reached `limit`, then removes the
+    /// user's pending sign-ins, challenges and sessions. `false` when the
+    /// condition did not hold (already locked, or the count was cleared).
+    async fn lock_user(&self, user_id: &str, limit: u32, now: i64) -> Result<bool, StoreError>;
+}
+
+/// Sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Records a session.
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this token digest.
+    async fn session(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+    ) -> Result<Option<Session>, StoreError>;
+    /// Ends a session.
+    async fn delete_session(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError>;
+}
+
+/// Everything the sign-in service needs from a store.
+pub trait Store: Directory + SignInStore + SessionStore {}
+
+impl<T: Directory + SignInStore + SessionStore> Store for T {}
