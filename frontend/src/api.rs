@@ -1,0 +1,95 @@
+//! The only module that talks HTTP. Every call goes to the page's own origin,
+//! so the session cookie (HttpOnly, never seen by this code) travels with it.
+//!
+//! Each function answers with the contract's response type or a [`Problem`];
+//! no HTTP detail leaks past this module.
+
+use gloo_net::http::{Request, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use twofold_shared::api::{
+    LoginRequest, LoginResponse, SendCodeRequest, SendCodeResponse, SessionInfo, VerifyRequest,
+    VerifyResponse, paths,
+};
+use twofold_shared::{ConfirmationCode, Method};
+
+use crate::errors::Problem;
+
+/// Checks a username and password.
+pub async fn login(request: &LoginRequest) -> Result<LoginResponse, Problem> {
+    read(exchange(post(paths::LOGIN, request)).await?).await
+}
+
+/// Asks for a confirmation code by the chosen method.
+pub async fn send_code(method: Method) -> Result<SendCodeResponse, Problem> {
+    let request = SendCodeRequest { method };
+    read(exchange(post(paths::CODE, &request)).await?).await
+}
+
+/// Checks a confirmation code; a right one starts a session.
+pub async fn verify(code: &ConfirmationCode) -> Result<VerifyResponse, Problem> {
+    let request = VerifyRequest {
+        code: code.digits().to_owned(),
+    };
+    read(exchange(post(paths::VERIFY, &request)).await?).await
+}
+
+/// Who is signed in; a [`Problem`] with `not_signed_in` when nobody is.
+pub async fn session() -> Result<SessionInfo, Problem> {
+    let answer: SessionAnswer = read(exchange(Request::get(paths::SESSION).build()).await?).await?;
+    Ok(match answer {
+        SessionAnswer::Wrapped { session } | SessionAnswer::Bare(session) => session,
+    })
+}
+
+/// Ends the session. Whatever the body of the answer, success is its status.
+pub async fn logout() -> Result<(), Problem> {
+    exchange(post(paths::LOGOUT, &serde_json::json!({}))).await?;
+    Ok(())
+}
+
+/// The contract does not name the body of `GET /api/auth/session`: it is read
+/// as the session itself, or wrapped as `{"session": ...}` like the answer to
+/// a right code.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum SessionAnswer {
+    Wrapped { session: SessionInfo },
+    Bare(SessionInfo),
+}
+
+/// Every POST carries JSON and says so: the functions refuse anything else.
+fn post<B: Serialize>(path: &str, body: &B) -> Result<Request, gloo_net::Error> {
+    Request::post(path)
+        .header("Content-Type", "application/json")
+        .json(body)
+}
+
+/// Sends a request; a non-2xx answer becomes the [`Problem`] its body names.
+async fn exchange(request: Result<Request, gloo_net::Error>) -> Result<Response, Problem> {
+    // A request that cannot be built (a body that will not serialise) would
+    // fail the same way on every try, like a service that cannot be reached.
+    let response = request
+        .map_err(|_| Problem::Unreachable)?
+        .send()
+        .await
+        .map_err(|_| Problem::Unreachable)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    Err(match response.text().await {
+        Ok(body) => Problem::from_answer(status, &body),
+        Err(_) => Problem::Unreadable { status },
+    })
+}
+
+/// Reads a successful answer's JSON body.
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Problem> {
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|_| Problem::Unreadable { status })?;
+    serde_json::from_str(&body).map_err(|_| Problem::Unreadable { status })
+}

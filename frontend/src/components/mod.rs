@@ -1,0 +1,5 @@
+//! Pieces shared by more than one page.
+
+pub mod card;
+pub mod clock;
+pub mod error_box;

@@ -1,0 +1,225 @@
+//! Every way an action on the page can fail, and the one place that turns a
+//! failure into a sentence for the person at the keyboard.
+//!
+//! The server's message is shown when it sent one: it is written for people
+//! and [`ErrorCode::message`] is its fallback, so both sides speak with one
+//! voice. Sentences of our own are only for what the server could not say:
+//! it was not reached, its answer was unreadable, or the form is incomplete.
+
+use std::fmt;
+
+use serde::Deserialize;
+use twofold_shared::ErrorCode;
+use twofold_shared::code::CodeFormat;
+use twofold_shared::policy::CODE_LENGTH;
+
+/// Why something the person asked for did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The server answered with an error body.
+    Refused(Refusal),
+    /// The request never got an answer: offline, or the server is down.
+    Unreachable,
+    /// The server answered, but not with anything this page can read.
+    Unreadable {
+        /// The HTTP status of the answer.
+        status: u16,
+    },
+    /// The username or the password field is empty.
+    MissingCredentials,
+    /// What was typed cannot be a confirmation code.
+    CodeFormat(CodeFormat),
+}
+
+/// An error answer from the server, read leniently: a code this page does not
+/// know yet still carries a message worth showing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// The stable code, when it is one this build knows.
+    pub code: Option<ErrorCode>,
+    /// The server's text for a person.
+    pub message: String,
+    /// Wrong codes left before the account locks.
+    pub attempts_remaining: Option<u32>,
+    /// Seconds to wait before trying again.
+    pub retry_after_seconds: Option<i64>,
+}
+
+/// `{"error": {...}}` with every field optional but the message, so that a
+/// newer server's codes do not make its answers unreadable.
+#[derive(Deserialize)]
+struct LenientBody {
+    error: LenientDetail,
+}
+
+#[derive(Deserialize)]
+struct LenientDetail {
+    #[serde(default)]
+    code: serde_json::Value,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    attempts_remaining: Option<u32>,
+    #[serde(default)]
+    retry_after_seconds: Option<i64>,
+}
+
+impl Problem {
+    /// Reads a failed answer's body, or says it could not be read.
+    pub fn from_answer(status: u16, body: &str) -> Self {
+        let Ok(LenientBody { error }) = serde_json::from_str::<LenientBody>(body) else {
+            return Problem::Unreadable { status };
+        };
+        let code = serde_json::from_value::<ErrorCode>(error.code).ok();
+        if code.is_none() && error.message.trim().is_empty() {
+            return Problem::Unreadable { status };
+        }
+        Problem::Refused(Refusal {
+            status,
+            code,
+            message: error.message,
+            attempts_remaining: error.attempts_remaining,
+            retry_after_seconds: error.retry_after_seconds,
+        })
+    }
+
+    /// The server's error code, if it sent one this build knows.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Problem::Refused(refusal) => refusal.code,
+            _ => None,
+        }
+    }
+
+    /// Seconds the server asked us to wait, if it did.
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Problem::Refused(refusal) => refusal.retry_after_seconds,
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Refused(refusal) => refusal.fmt(f),
+            Problem::Unreachable => f.write_str(
+                "The sign-in service could not be reached. \
+                 Check your connection and try again.",
+            ),
+            Problem::Unreadable { status } if *status >= 500 => f.write_str(
+                "The sign-in service is not answering just now. \
+                 Please try again in a moment.",
+            ),
+            Problem::Unreadable { .. } => f.write_str(
+                "The sign-in service gave an answer this page does not understand. \
+                 Please reload the page and try again.",
+            ),
+            Problem::MissingCredentials => f.write_str("Enter your username and password."),
+            Problem::CodeFormat(CodeFormat::NotDigits) => {
+                f.write_str("The confirmation code is made of digits only.")
+            }
+            Problem::CodeFormat(CodeFormat::WrongLength) => {
+                write!(f, "The confirmation code has {CODE_LENGTH} digits.")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.message.trim();
+        match (message.is_empty(), self.code) {
+            (false, _) => f.write_str(message)?,
+            (true, Some(code)) => f.write_str(code.message())?,
+            (true, None) => f.write_str("Something went wrong. Please try again.")?,
+        }
+        match self.attempts_remaining {
+            Some(0) => f.write_str(" No attempts left.")?,
+            Some(1) => f.write_str(" 1 attempt left.")?,
+            Some(n) => write!(f, " {n} attempts left.")?,
+            None => {}
+        }
+        if let Some(seconds) = self.retry_after_seconds.filter(|s| *s > 0) {
+            write!(f, " You can try again in {}.", duration_in_words(seconds))?;
+        }
+        Ok(())
+    }
+}
+
+/// `1 second`, `45 seconds`, `2 minutes`: rounded up, never shown as zero.
+pub fn duration_in_words(seconds: i64) -> String {
+    match seconds {
+        ..=1 => "1 second".to_owned(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_code_says_how_many_attempts_are_left() {
+        let body = r#"{"error":{"code":"invalid_code",
+            "message":"That code is not valid. Check it, or ask for a new one.",
+            "attempts_remaining":5}}"#;
+        let problem = Problem::from_answer(401, body);
+        assert_eq!(problem.code(), Some(ErrorCode::InvalidCode));
+        assert_eq!(
+            problem.to_string(),
+            "That code is not valid. Check it, or ask for a new one. 5 attempts left."
+        );
+    }
+
+    #[test]
+    fn an_unknown_code_still_shows_the_servers_message() {
+        let body = r#"{"error":{"code":"brand_new","message":"Try later."}}"#;
+        let problem = Problem::from_answer(400, body);
+        assert_eq!(problem.code(), None);
+        assert_eq!(problem.to_string(), "Try later.");
+    }
+
+    #[test]
+    fn an_empty_message_falls_back_to_the_codes_own() {
+        let body = r#"{"error":{"code":"account_locked","message":""}}"#;
+        let text = Problem::from_answer(423, body).to_string();
+        assert!(text.contains("System Administrator"), "{text}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_error_is_unreadable() {
+        for body in ["", "Bad Gateway", "{}", r#"{"error":{}}"#] {
+            assert_eq!(
+                Problem::from_answer(502, body),
+                Problem::Unreadable { status: 502 },
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn throttling_says_when_to_try_again() {
+        let body = r#"{"error":{"code":"too_many_codes","message":"Wait.",
+            "retry_after_seconds":25}}"#;
+        let text = Problem::from_answer(429, body).to_string();
+        assert_eq!(text, "Wait. You can try again in 25 seconds.");
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let cases = [
+            (0, "1 second"),
+            (1, "1 second"),
+            (30, "30 seconds"),
+            (600, "10 minutes"),
+        ];
+        for (seconds, want) in cases {
+            assert_eq!(duration_in_words(seconds), want, "{seconds}");
+        }
+    }
+}

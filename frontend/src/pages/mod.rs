@@ -1,0 +1,6 @@
+//! One module per screen.
+
+pub mod choose_method;
+pub mod enter_code;
+pub mod home;
+pub mod sign_in;
