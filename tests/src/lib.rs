@@ -1,1 +1,302 @@
+//! Support for the tests that run against the local stack: where the stack
+//! is, a small HTTP client that keeps cookies as a browser would, fresh users
+//! in the stack's table, and the emulator's mailbox, where the codes land.
+//!
+//! The stack is brought up by `scripts/test`, which sets the variables read
+//! by [`Stack::from_env`].
 
+#![allow(clippy::expect_used, reason = "test support: a failure here fails the test")]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use twofold::model::{Account, User, UserStatus};
+use twofold::store::Provisioning;
+use twofold::store::dynamo::DynamoStore;
+use twofold::{password, provision::TableDefinition};
+use twofold_shared::api::Role;
+use twofold_shared::{Email, Phone};
+
+/// The password of every user these tests create.
+pub const PASSWORD: &str = "a long test password";
+
+/// Where the running local stack is.
+#[derive(Clone, Debug)]
+pub struct Stack {
+    /// Base URL of the functions (`cargo lambda watch`).
+    pub api: String,
+    /// Base URL of the SPA (`trunk serve`, proxying `/api`).
+    pub web: String,
+    /// The emulator's endpoint.
+    pub aws: String,
+    /// The table the functions use.
+    pub table: String,
+}
+
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+impl Stack {
+    /// Reads the stack's addresses from the environment `scripts/test` sets.
+    pub fn from_env() -> Self {
+        Self {
+            api: var("TWOFOLD_API_URL", "http://127.0.0.1:9001"),
+            web: var("TWOFOLD_WEB_URL", "http://127.0.0.1:8081"),
+            aws: var("AWS_ENDPOINT_URL", "http://127.0.0.1:5056"),
+            table: var("TWOFOLD_TABLE", "twofold"),
+        }
+    }
+
+    /// A DynamoDB client on the emulator.
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&self.aws)
+            .region(aws_config::Region::new("us-east-1"))
+            .test_credentials()
+            .load()
+            .await;
+        aws_sdk_dynamodb::Client::new(&config)
+    }
+
+    /// The store over the stack's table.
+    pub async fn store(&self) -> DynamoStore {
+        DynamoStore::new(self.dynamodb().await, &self.table)
+    }
+
+    /// A new, empty table made from `infra/template.yaml`, for store tests
+    /// that must not meet anything else.
+    pub async fn fresh_table(&self) -> Result<DynamoStore> {
+        let template = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+        let yaml = std::fs::read_to_string(template).context("reading the SAM template")?;
+        let name = format!("store-test-{}", uuid::Uuid::new_v4().simple());
+        let client = self.dynamodb().await;
+        TableDefinition::from_template(&yaml)?
+            .create(&client, &name)
+            .await?;
+        Ok(DynamoStore::new(client, name))
+    }
+
+    /// Creates an account of its own with one user, with email and phone.
+    pub async fn fresh_user(&self, two_factor: bool) -> Result<TestUser> {
+        let store = self.store().await;
+        fresh_user_in(&store, two_factor).await
+    }
+
+    /// Every message the emulator has accepted, email and text.
+    pub async fn outbox(&self) -> Result<Vec<Sent>> {
+        let url = format!("{}/moto-api/data.json", self.aws);
+        let data: Value = reqwest::get(&url).await?.json().await?;
+        let mut sent = Vec::new();
+        for mail in data["ses"]["Message"].as_array().into_iter().flatten() {
+            for to in mail["destinations"]["ToAddresses"].as_array().into_iter().flatten() {
+                sent.push(Sent {
+                    to: to.as_str().unwrap_or_default().to_owned(),
+                    body: mail["body"].as_str().unwrap_or_default().to_owned(),
+                });
+            }
+        }
+        for text in data["sns"]["SMS"].as_array().into_iter().flatten() {
+            sent.push(Sent {
+                to: text["phone_number"].as_str().unwrap_or_default().to_owned(),
+                body: text["message"].as_str().unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(sent)
+    }
+
+    /// How many messages went to `to` so far.
+    pub async fn sent_to(&self, to: &str) -> Result<usize> {
+        Ok(self.outbox().await?.iter().filter(|m| m.to == to).count())
+    }
+
+    /// The code in the newest message to `to`, waiting up to five seconds
+    /// for one beyond the first `seen`.
+    pub async fn code_sent_to(&self, to: &str, seen: usize) -> Result<String> {
+        for _ in 0..50 {
+            let mine: Vec<Sent> = self.outbox().await?.into_iter().filter(|m| m.to == to).collect();
+            if mine.len() > seen {
+                let body = &mine[mine.len() - 1].body;
+                return six_digits(body).with_context(|| format!("no code in {body:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("no new message reached {to}")
+    }
+}
+
+/// The first run of exactly six digits in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
+}
+
+/// One message the emulator accepted.
+#[derive(Clone, Debug)]
+pub struct Sent {
+    /// Email address or phone number.
+    pub to: String,
+    /// The text.
+    pub body: String,
+}
+
+/// A user made for one test.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// User id.
+    pub id: String,
+    /// Account id.
+    pub account_id: String,
+    /// Username.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// E.164 phone.
+    pub phone: String,
+}
+
+/// Creates an account with one user in `store`.
+pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Result<TestUser> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let account_id = format!("acct-{}", &id[..12]);
+    store
+        .put_account(&Account {
+            id: account_id.clone(),
+            name: "Test Practice Group".into(),
+            two_factor_enabled: two_factor,
+        })
+        .await?;
+    let email = format!("user-{}@riverside.test", &id[..12]);
+    let digits: u32 = u32::from_str_radix(&id[..6], 16)? % 1000;
+    let phone = format!("+447700900{digits:03}");
+    let user = User {
+        id: format!("user-{}", &id[..20]),
+        account_id: account_id.clone(),
+        username: format!("tester-{}", &id[..12]),
+        name: "Terry Tester".into(),
+        role: Role::User,
+        practice_ids: vec![],
+        email: Some(Email::parse(&email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
+        phone: Some(Phone::from_e164(&phone).context("phone")?),
+        password_hash: password::hash(PASSWORD)?,
+        status: UserStatus::Active,
+        failed_attempts: 0,
+    };
+    store.create_user(&user).await?;
+    Ok(TestUser {
+        id: user.id,
+        account_id,
+        username: user.username,
+        email,
+        phone,
+    })
+}
+
+/// A browser-like client: one cookie jar, JSON in and out.
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    cookies: HashMap<String, String>,
+    /// The raw `Set-Cookie` values of the last response.
+    pub last_set_cookies: Vec<String>,
+}
+
+/// A response: status and JSON body.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Parsed body (`null` when it was not JSON).
+    pub body: Value,
+}
+
+impl Answer {
+    /// The `error.code` of a failure body.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+}
+
+impl Client {
+    /// A client for `base`, with no cookies.
+    pub fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: base.trim_end_matches('/').to_owned(),
+            cookies: HashMap::new(),
+            last_set_cookies: Vec::new(),
+        }
+    }
+
+    /// Whether the jar holds cookie `name`.
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
+    }
+
+    /// Sets a cookie by hand, as an attacker could.
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// The value of cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// POSTs JSON.
+    pub async fn post(&mut self, path: &str, body: &Value) -> Result<Answer> {
+        self.send_raw(
+            reqwest::Method::POST,
+            path,
+            Some(("application/json", serde_json::to_vec(body)?)),
+        )
+        .await
+    }
+
+    /// GETs.
+    pub async fn get(&mut self, path: &str) -> Result<Answer> {
+        self.send_raw(reqwest::Method::GET, path, None).await
+    }
+
+    /// Sends any body with any content type.
+    pub async fn send_raw(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Answer> {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            request = request.header("cookie", jar.join("; "));
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request.header("content-type", content_type).body(bytes);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        self.last_set_cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for set in &self.last_set_cookies {
+            let pair = set.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                let removed = value.is_empty() || set.contains("Max-Age=0");
+                if removed {
+                    self.cookies.remove(name.trim());
+                } else {
+                    self.cookies.insert(name.trim().to_owned(), value.to_owned());
+                }
+            }
+        }
+        let bytes = response.bytes().await?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer { status, body })
+    }
+}

@@ -2,6 +2,13 @@
 //! test controls. The same rules are tested against the DynamoDB emulator in
 //! `tests/`; these run in milliseconds and cover every branch.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking, helpers included"
+)]
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

@@ -1,0 +1,263 @@
+//! The store contract, run against the DynamoDB emulator and the in-memory
+//! store alike: conditions, atomicity under concurrent use, expiry, and what
+//! locking removes. Each DynamoDB case gets a fresh table made from the SAM
+//! template.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking, helpers included"
+)]
+
+use std::sync::{Arc, Mutex};
+
+use twofold::clock::ManualClock;
+use twofold::config::Policy;
+use twofold::courier::{Courier, DeliveryFailed, Recipient};
+use twofold::digest::{CodeKey, Token};
+use twofold::model::{Purpose, Session, UserStatus};
+use twofold::random::OsRandom;
+use twofold::service::signin::{LoginOutcome, SignIn, SignInError};
+use twofold::store::dynamo::DynamoStore;
+use twofold::store::memory::MemoryStore;
+use twofold::store::{Created, Directory, Provisioning, Store};
+use twofold_e2e::{PASSWORD, Stack, TestUser, fresh_user_in};
+use twofold_shared::{ConfirmationCode, Method};
+
+const START: i64 = 1_800_000_000;
+
+/// Keeps the last code it was asked to deliver.
+#[derive(Default)]
+struct LastCode(Mutex<Option<String>>);
+
+#[async_trait::async_trait]
+impl Courier for LastCode {
+    async fn deliver(
+        &self,
+        _to: &Recipient,
+        code: &ConfirmationCode,
+        _purpose: Purpose,
+        _minutes: i64,
+    ) -> Result<(), DeliveryFailed> {
+        *self.0.lock().unwrap() = Some(code.digits().to_owned());
+        Ok(())
+    }
+}
+
+async fn dynamo() -> Arc<DynamoStore> {
+    Arc::new(Stack::from_env().fresh_table().await.expect("a fresh table on the emulator"))
+}
+
+fn service<S: Store + 'static>(store: Arc<S>, clock: Arc<ManualClock>) -> SignIn {
+    SignIn::new(
+        store,
+        clock,
+        Arc::new(OsRandom),
+        CodeKey::from_hex(&"5a".repeat(32)).unwrap(),
+        Policy::default(),
+    )
+}
+
+/// Signs in with the password and has a code sent; returns the pending
+/// token and the code.
+async fn pending_with_code(sign_in: &SignIn, user: &TestUser) -> (Token, String) {
+    let LoginOutcome::CodeRequired { token, .. } =
+        sign_in.login(&user.username, PASSWORD).await.unwrap()
+    else {
+        panic!("expected a code to be required");
+    };
+    let courier = LastCode::default();
+    sign_in.send_code(&courier, &token, Method::Email).await.unwrap();
+    let code = courier.0.lock().unwrap().clone().unwrap();
+    (token, code)
+}
+
+fn wrong(code: &str) -> ConfirmationCode {
+    let n: u32 = code.parse().unwrap();
+    ConfirmationCode::from_number((n + 1) % 1_000_000).unwrap()
+}
+
+async fn burst_of_wrong_codes_counts_exactly_the_limit<S: Store + Provisioning + 'static>(
+    store: Arc<S>,
+    burst: usize,
+) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
+    let (pending, code) = pending_with_code(&sign_in, &user).await;
+    let guesses: Vec<_> = (0..burst)
+        .map(|_| {
+            let (sign_in, pending, guess) = (sign_in.clone(), pending.clone(), wrong(&code));
+            tokio::spawn(async move { sign_in.verify(&pending, &guess).await })
+        })
+        .collect();
+    for guess in guesses {
+        // Locking removes the pending sign-in, so late guesses find none.
+        match guess.await.unwrap() {
+            Err(
+                SignInError::AccountLocked
+                | SignInError::InvalidCode { .. }
+                | SignInError::SignInExpired,
+            ) => {}
+            other => panic!("a wrong code got {other:?}"),
+        }
+    }
+    let after = store.user(&user.id).await.unwrap().unwrap();
+    assert_eq!(after.failed_attempts, 7, "wrong codes counted");
+    assert_eq!(after.status, UserStatus::Locked);
+    let right = ConfirmationCode::parse(&code).unwrap();
+    assert!(sign_in.verify(&pending, &right).await.is_err(), "the right code after the lock");
+    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_none());
+}
+
+async fn right_codes_at_once_start_exactly_one_session<S: Store + Provisioning + 'static>(
+    store: Arc<S>,
+) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
+    let (pending, code) = pending_with_code(&sign_in, &user).await;
+    let entries: Vec<_> = (0..10)
+        .map(|_| {
+            let (sign_in, pending) = (sign_in.clone(), pending.clone());
+            let code = ConfirmationCode::parse(&code).unwrap();
+            tokio::spawn(async move { sign_in.verify(&pending, &code).await })
+        })
+        .collect();
+    let mut sessions = 0;
+    for entry in entries {
+        match entry.await.unwrap() {
+            Ok(_) => sessions += 1,
+            Err(SignInError::AccountLocked) => panic!("a right code locked the account"),
+            Err(_) => {}
+        }
+    }
+    assert_eq!(sessions, 1);
+    let after = store.user(&user.id).await.unwrap().unwrap();
+    assert_eq!(after.status, UserStatus::Active);
+    assert!(after.failed_attempts < 7, "count {}", after.failed_attempts);
+}
+
+async fn one_username_one_user<S: Provisioning + Directory + 'static>(store: Arc<S>) {
+    let first = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let mut twin = store.user(&first.id).await.unwrap().unwrap();
+    twin.id = format!("{}-twin", first.id);
+    twin.username = first.username.to_uppercase();
+    assert_eq!(store.create_user(&twin).await.unwrap(), Created::UsernameTaken);
+
+    let base = store.user(&first.id).await.unwrap().unwrap();
+    let attempts: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            let mut user = base.clone();
+            user.id = format!("{}-race-{i}", base.id);
+            user.username = format!("{}-race", base.username);
+            tokio::spawn(async move { store.create_user(&user).await.unwrap() })
+        })
+        .collect();
+    let mut created = 0;
+    for attempt in attempts {
+        if attempt.await.unwrap() == Created::Created {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1);
+}
+
+async fn expired_items_are_kept_but_refused<S: Store + Provisioning + 'static>(store: Arc<S>) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let clock = Arc::new(ManualClock::at(START));
+    let sign_in = service(store.clone(), clock.clone());
+    let (pending, code) = pending_with_code(&sign_in, &user).await;
+    clock.advance(15 * 60);
+    // The store still holds the code (as DynamoDB may, until TTL runs)...
+    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_some());
+    // ...and the service refuses it all the same.
+    let err = sign_in
+        .verify(&pending, &ConfirmationCode::parse(&code).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SignInError::InvalidCode { .. }), "{err:?}");
+}
+
+async fn a_new_code_replaces_the_last_only_once<S: Store + Provisioning + 'static>(
+    store: Arc<S>,
+) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
+    let _ = pending_with_code(&sign_in, &user).await;
+    let current = store.challenge(&user.id, Purpose::SignIn).await.unwrap().unwrap();
+    let mut next = current.clone();
+    next.issued_at += 60;
+    next.digest = "new".into();
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, next) = (store.clone(), next.clone());
+            let previous = Some(current.issued_at);
+            tokio::spawn(async move { store.replace_challenge(&next, previous).await.unwrap() })
+        })
+        .collect();
+    let mut won = 0;
+    for racer in racers {
+        if racer.await.unwrap() {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+}
+
+async fn locking_removes_codes_and_sessions<S: Store + Provisioning + 'static>(store: Arc<S>) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
+    let (pending, _code) = pending_with_code(&sign_in, &user).await;
+    let session = Session {
+        token_digest: "d".repeat(64),
+        user_id: user.id.clone(),
+        account_id: user.account_id.clone(),
+        second_factor: true,
+        created_at: START,
+        expires_at: START + 3600,
+    };
+    store.put_session(&session).await.unwrap();
+    // Below the limit the lock does not take.
+    assert!(!store.lock_user(&user.id, 7, START).await.unwrap());
+    for _ in 0..7 {
+        store.count_attempt(&user.id, 7).await.unwrap();
+    }
+    assert!(store.lock_user(&user.id, 7, START).await.unwrap());
+    assert!(!store.lock_user(&user.id, 7, START).await.unwrap(), "locked twice");
+    assert!(store.session(&user.id, &session.token_digest).await.unwrap().is_none());
+    assert!(store.pending(&user.id, &pending.digest()).await.unwrap().is_none());
+    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_none());
+}
+
+macro_rules! on_both_stores {
+    ($($case:ident $(, $arg:expr)?;)*) => {
+        mod dynamodb {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(dynamo().await $(, $arg)?).await;
+                }
+            )*
+        }
+        mod memory {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(Arc::new(MemoryStore::new()) $(, $arg)?).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores! {
+    burst_of_wrong_codes_counts_exactly_the_limit, 200;
+    right_codes_at_once_start_exactly_one_session;
+    one_username_one_user;
+    expired_items_are_kept_but_refused;
+    a_new_code_replaces_the_last_only_once;
+    locking_removes_codes_and_sessions;
+}
