@@ -80,8 +80,14 @@ mod tests {
 
     #[test]
     fn numbers_become_zero_padded_codes() {
-        assert_eq!(ConfirmationCode::from_number(42).unwrap().digits(), "000042");
-        assert_eq!(ConfirmationCode::from_number(999_999).unwrap().digits(), "999999");
+        assert_eq!(
+            ConfirmationCode::from_number(42).unwrap().digits(),
+            "000042"
+        );
+        assert_eq!(
+            ConfirmationCode::from_number(999_999).unwrap().digits(),
+            "999999"
+        );
         assert!(ConfirmationCode::from_number(1_000_000).is_none());
     }
 

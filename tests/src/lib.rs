@@ -5,7 +5,10 @@
 //! The stack is brought up by `scripts/test`, which sets the variables read
 //! by [`Stack::from_env`].
 
-#![allow(clippy::expect_used, reason = "test support: a failure here fails the test")]
+#![allow(
+    clippy::expect_used,
+    reason = "test support: a failure here fails the test"
+)]
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -91,7 +94,11 @@ impl Stack {
         let data: Value = reqwest::get(&url).await?.json().await?;
         let mut sent = Vec::new();
         for mail in data["ses"]["Message"].as_array().into_iter().flatten() {
-            for to in mail["destinations"]["ToAddresses"].as_array().into_iter().flatten() {
+            for to in mail["destinations"]["ToAddresses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 sent.push(Sent {
                     to: to.as_str().unwrap_or_default().to_owned(),
                     body: mail["body"].as_str().unwrap_or_default().to_owned(),
@@ -116,7 +123,12 @@ impl Stack {
     /// for one beyond the first `seen`.
     pub async fn code_sent_to(&self, to: &str, seen: usize) -> Result<String> {
         for _ in 0..50 {
-            let mine: Vec<Sent> = self.outbox().await?.into_iter().filter(|m| m.to == to).collect();
+            let mine: Vec<Sent> = self
+                .outbox()
+                .await?
+                .into_iter()
+                .filter(|m| m.to == to)
+                .collect();
             if mine.len() > seen {
                 let body = &mine[mine.len() - 1].body;
                 return six_digits(body).with_context(|| format!("no code in {body:?}"));
@@ -270,7 +282,11 @@ impl Client {
     ) -> Result<Answer> {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if !self.cookies.is_empty() {
-            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             request = request.header("cookie", jar.join("; "));
         }
         if let Some((content_type, bytes)) = body {
@@ -291,7 +307,8 @@ impl Client {
                 if removed {
                     self.cookies.remove(name.trim());
                 } else {
-                    self.cookies.insert(name.trim().to_owned(), value.to_owned());
+                    self.cookies
+                        .insert(name.trim().to_owned(), value.to_owned());
                 }
             }
         }

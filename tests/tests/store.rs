@@ -46,7 +46,12 @@ impl Courier for LastCode {
 }
 
 async fn dynamo() -> Arc<DynamoStore> {
-    Arc::new(Stack::from_env().fresh_table().await.expect("a fresh table on the emulator"))
+    Arc::new(
+        Stack::from_env()
+            .fresh_table()
+            .await
+            .expect("a fresh table on the emulator"),
+    )
 }
 
 fn service<S: Store + 'static>(store: Arc<S>, clock: Arc<ManualClock>) -> SignIn {
@@ -68,7 +73,10 @@ async fn pending_with_code(sign_in: &SignIn, user: &TestUser) -> (Token, String)
         panic!("expected a code to be required");
     };
     let courier = LastCode::default();
-    sign_in.send_code(&courier, &token, Method::Email).await.unwrap();
+    sign_in
+        .send_code(&courier, &token, Method::Email)
+        .await
+        .unwrap();
     let code = courier.0.lock().unwrap().clone().unwrap();
     (token, code)
 }
@@ -106,8 +114,17 @@ async fn burst_of_wrong_codes_counts_exactly_the_limit<S: Store + Provisioning +
     assert_eq!(after.failed_attempts, 7, "wrong codes counted");
     assert_eq!(after.status, UserStatus::Locked);
     let right = ConfirmationCode::parse(&code).unwrap();
-    assert!(sign_in.verify(&pending, &right).await.is_err(), "the right code after the lock");
-    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_none());
+    assert!(
+        sign_in.verify(&pending, &right).await.is_err(),
+        "the right code after the lock"
+    );
+    assert!(
+        store
+            .challenge(&user.id, Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn right_codes_at_once_start_exactly_one_session<S: Store + Provisioning + 'static>(
@@ -142,7 +159,10 @@ async fn one_username_one_user<S: Provisioning + Directory + 'static>(store: Arc
     let mut twin = store.user(&first.id).await.unwrap().unwrap();
     twin.id = format!("{}-twin", first.id);
     twin.username = first.username.to_uppercase();
-    assert_eq!(store.create_user(&twin).await.unwrap(), Created::UsernameTaken);
+    assert_eq!(
+        store.create_user(&twin).await.unwrap(),
+        Created::UsernameTaken
+    );
 
     let base = store.user(&first.id).await.unwrap().unwrap();
     let attempts: Vec<_> = (0..10)
@@ -170,7 +190,13 @@ async fn expired_items_are_kept_but_refused<S: Store + Provisioning + 'static>(s
     let (pending, code) = pending_with_code(&sign_in, &user).await;
     clock.advance(15 * 60);
     // The store still holds the code (as DynamoDB may, until TTL runs)...
-    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_some());
+    assert!(
+        store
+            .challenge(&user.id, Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_some()
+    );
     // ...and the service refuses it all the same.
     let err = sign_in
         .verify(&pending, &ConfirmationCode::parse(&code).unwrap())
@@ -179,13 +205,15 @@ async fn expired_items_are_kept_but_refused<S: Store + Provisioning + 'static>(s
     assert!(matches!(err, SignInError::InvalidCode { .. }), "{err:?}");
 }
 
-async fn a_new_code_replaces_the_last_only_once<S: Store + Provisioning + 'static>(
-    store: Arc<S>,
-) {
+async fn a_new_code_replaces_the_last_only_once<S: Store + Provisioning + 'static>(store: Arc<S>) {
     let user = fresh_user_in(store.as_ref(), true).await.unwrap();
     let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
     let _ = pending_with_code(&sign_in, &user).await;
-    let current = store.challenge(&user.id, Purpose::SignIn).await.unwrap().unwrap();
+    let current = store
+        .challenge(&user.id, Purpose::SignIn)
+        .await
+        .unwrap()
+        .unwrap();
     let mut next = current.clone();
     next.issued_at += 60;
     next.digest = "new".into();
@@ -224,10 +252,31 @@ async fn locking_removes_codes_and_sessions<S: Store + Provisioning + 'static>(s
         store.count_attempt(&user.id, 7).await.unwrap();
     }
     assert!(store.lock_user(&user.id, 7, START).await.unwrap());
-    assert!(!store.lock_user(&user.id, 7, START).await.unwrap(), "locked twice");
-    assert!(store.session(&user.id, &session.token_digest).await.unwrap().is_none());
-    assert!(store.pending(&user.id, &pending.digest()).await.unwrap().is_none());
-    assert!(store.challenge(&user.id, Purpose::SignIn).await.unwrap().is_none());
+    assert!(
+        !store.lock_user(&user.id, 7, START).await.unwrap(),
+        "locked twice"
+    );
+    assert!(
+        store
+            .session(&user.id, &session.token_digest)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .pending(&user.id, &pending.digest())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .challenge(&user.id, Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 macro_rules! on_both_stores {

@@ -79,7 +79,10 @@ async fn create_table(sdk: &aws_config::SdkConfig, template: &str) -> Result<()>
     let definition = TableDefinition::from_template(&yaml)?;
     let name = table_name()?;
     let created = definition.create(&aws::dynamodb(sdk), &name).await?;
-    println!("table {name}: {}", if created { "created" } else { "already there" });
+    println!(
+        "table {name}: {}",
+        if created { "created" } else { "already there" }
+    );
     Ok(())
 }
 
@@ -92,7 +95,11 @@ async fn create_sender_identity(sdk: &aws_config::SdkConfig) -> Result<()> {
         .context("the sender has no domain")?;
     let ses = aws::sesv2(sdk);
     // Creating an identity that exists fails; either way it exists after.
-    let _ = ses.create_email_identity().email_identity(domain).send().await;
+    let _ = ses
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await;
     println!("email identity {domain}: ready");
     Ok(())
 }

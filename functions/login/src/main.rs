@@ -2,7 +2,7 @@
 //! account has 2FA off, otherwise a pending sign-in held in a cookie.
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, Response, service_fn};
+use lambda_http::{Body, Error, Request, Response};
 use twofold::app::App;
 use twofold::http::{self, ApiError, PENDING_COOKIE, SESSION_COOKIE};
 use twofold::service::signin::LoginOutcome;
@@ -17,7 +17,11 @@ async fn handle(app: &App, request: Request) -> Result<Response<Body>, ApiError>
             StatusCode::OK,
             &LoginResponse::SignedIn { session: info },
             &[
-                http::set_cookie(SESSION_COOKIE, &token.cookie_value(), policy.session_lifetime),
+                http::set_cookie(
+                    SESSION_COOKIE,
+                    &token.cookie_value(),
+                    policy.session_lifetime,
+                ),
                 http::clear_cookie(PENDING_COOKIE),
             ],
         ),
@@ -35,10 +39,6 @@ async fn handle(app: &App, request: Request) -> Result<Response<Body>, ApiError>
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    twofold::telemetry::init();
-    let app = App::from_env().await?;
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, Error>(http::respond(handle(&app, request).await))
-    }))
-    .await
+    let app = App::start().await?;
+    http::serve(|request| handle(&app, request)).await
 }

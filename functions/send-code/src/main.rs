@@ -2,7 +2,7 @@
 //! by the chosen method, email (SES v2) or text message (SNS).
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, Response, service_fn};
+use lambda_http::{Body, Error, Request, Response};
 use twofold::app::App;
 use twofold::courier::AwsCourier;
 use twofold::http::{self, ApiError, PENDING_COOKIE};
@@ -23,11 +23,7 @@ async fn handle(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    twofold::telemetry::init();
-    let app = App::from_env().await?;
+    let app = App::start().await?;
     let courier = app.courier().await?;
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, Error>(http::respond(handle(&app, &courier, request).await))
-    }))
-    .await
+    http::serve(|request| handle(&app, &courier, request)).await
 }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use crate::aws;
 use crate::clock::SystemClock;
 use crate::config::{ConfigProblems, EMAIL_FROM, Settings};
 use crate::courier::AwsCourier;
 use crate::random::OsRandom;
 use crate::service::signin::SignIn;
 use crate::store::dynamo::DynamoStore;
-use crate::aws;
 
 /// The services of one function.
 pub struct App {
@@ -20,8 +20,10 @@ pub struct App {
 }
 
 impl App {
-    /// Reads settings and builds the store client.
-    pub async fn from_env() -> Result<Self, ConfigProblems> {
+    /// Starts logging, reads settings and builds the store client: what
+    /// every function does first at cold start.
+    pub async fn start() -> Result<Self, ConfigProblems> {
+        crate::telemetry::init();
         let settings = Settings::from_env()?;
         let config = aws::sdk_config().await;
         let store = DynamoStore::new(aws::dynamodb(&config), settings.table.clone());
@@ -43,6 +45,10 @@ impl App {
             .clone()
             .ok_or_else(|| ConfigProblems(vec![format!("{EMAIL_FROM} is required")]))?;
         let config = aws::sdk_config().await;
-        Ok(AwsCourier::new(aws::sesv2(&config), aws::sns(&config), from))
+        Ok(AwsCourier::new(
+            aws::sesv2(&config),
+            aws::sns(&config),
+            from,
+        ))
     }
 }

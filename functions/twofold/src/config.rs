@@ -120,7 +120,9 @@ impl Settings {
             send_window: number(SEND_WINDOW, defaults.send_window, 60, 86_400),
         };
         if policy.pending_lifetime < policy.code_lifetime {
-            problems.push(format!("{PENDING_LIFETIME} must not be shorter than {CODE_LIFETIME}"));
+            problems.push(format!(
+                "{PENDING_LIFETIME} must not be shorter than {CODE_LIFETIME}"
+            ));
         }
         let table = match vars.get(TABLE).map(|t| t.trim()) {
             Some(table) if !table.is_empty() => table.to_owned(),
@@ -142,7 +144,10 @@ impl Settings {
                 }
             },
         };
-        let email_from = vars.get(EMAIL_FROM).filter(|f| !f.trim().is_empty()).cloned();
+        let email_from = vars
+            .get(EMAIL_FROM)
+            .filter(|f| !f.trim().is_empty())
+            .cloned();
         match code_key {
             Some(code_key) if problems.is_empty() => Ok(Self {
                 table,
@@ -160,7 +165,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]

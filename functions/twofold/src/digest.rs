@@ -110,7 +110,9 @@ impl Token {
         let (user_id, secret) = value.split_once('.')?;
         let shaped = !user_id.is_empty()
             && user_id.len() <= 64
-            && user_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && user_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && secret.len() == 43
             && URL_SAFE_NO_PAD.decode(secret).is_ok();
         shaped.then(|| Self {
@@ -159,7 +161,13 @@ mod tests {
         let stored = key.digest(Purpose::SignIn, "u1", "p1", &code("123456"));
         assert!(key.matches(&stored, Purpose::SignIn, "u1", "p1", &code("123456")));
         assert!(!key.matches(&stored, Purpose::SignIn, "u1", "p1", &code("123457")));
-        assert!(!key.matches(&stored, Purpose::EnableTwoFactor, "u1", "p1", &code("123456")));
+        assert!(!key.matches(
+            &stored,
+            Purpose::EnableTwoFactor,
+            "u1",
+            "p1",
+            &code("123456")
+        ));
         assert!(!key.matches(&stored, Purpose::SignIn, "u2", "p1", &code("123456")));
         assert!(!key.matches(&stored, Purpose::SignIn, "u1", "p2", &code("123456")));
     }
@@ -177,7 +185,10 @@ mod tests {
     #[test]
     fn keys_must_be_long_hex() {
         assert_eq!(CodeKey::from_hex("zz").unwrap_err(), KeyFormat::NotHex);
-        assert_eq!(CodeKey::from_hex(&"ab".repeat(31)).unwrap_err(), KeyFormat::TooShort);
+        assert_eq!(
+            CodeKey::from_hex(&"ab".repeat(31)).unwrap_err(),
+            KeyFormat::TooShort
+        );
         assert!(!format!("{:?}", key()).contains("ab"));
     }
 

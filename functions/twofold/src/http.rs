@@ -6,7 +6,9 @@
 //! for people; internal detail goes to the log, never into a body.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Request, RequestExt, Response};
+use std::future::Future;
+
+use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use twofold_shared::error::{ErrorBody, ErrorCode};
@@ -112,7 +114,11 @@ pub fn read_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> 
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if !is_json {
         return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
     }
@@ -163,7 +169,10 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T, cookies: &[String]) -> R
     let mut response = Response::new(Body::Text(text));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(cookie) {
@@ -198,4 +207,18 @@ pub fn path(request: &Request) -> String {
     } else {
         raw.to_owned()
     }
+}
+
+/// Runs a function: every invocation goes to `handle`, and its refusals
+/// become error responses. Only a broken invocation is an `Err`.
+pub async fn serve<F, Fut>(handle: F) -> Result<(), Error>
+where
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>> + Send,
+{
+    lambda_http::run(service_fn(|request| {
+        let answer = handle(request);
+        async move { Ok::<_, Error>(respond(answer.await)) }
+    }))
+    .await
 }

@@ -5,8 +5,8 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// Hashing failed; only a broken random source or parameters cause this.
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +27,11 @@ pub fn hash(password: &str) -> Result<String, HashFailed> {
 /// Whether `password` matches the stored PHC string. A malformed stored
 /// hash matches nothing.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// Spends the time of one verification for a username that does not exist.

@@ -5,8 +5,8 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde_yaml::Value;
 
@@ -49,7 +49,9 @@ fn pairs(list: Option<&Value>, a: &str, b: &str) -> Result<Vec<(String, String)>
     let list = list
         .and_then(Value::as_sequence)
         .ok_or_else(|| ProvisionError::Template(format!("missing list of {a}/{b}")))?;
-    list.iter().map(|v| Ok((text(v, a)?, text(v, b)?))).collect()
+    list.iter()
+        .map(|v| Ok((text(v, a)?, text(v, b)?)))
+        .collect()
 }
 
 impl TableDefinition {
@@ -62,7 +64,10 @@ impl TableDefinition {
             .and_then(|r| r.get(TABLE_RESOURCE))
             .and_then(|t| t.get("Properties"))
             .ok_or_else(|| ProvisionError::Template(format!("no {TABLE_RESOURCE} resource")))?;
-        let indexes = match props.get("GlobalSecondaryIndexes").and_then(Value::as_sequence) {
+        let indexes = match props
+            .get("GlobalSecondaryIndexes")
+            .and_then(Value::as_sequence)
+        {
             None => Vec::new(),
             Some(list) => list
                 .iter()
@@ -75,7 +80,11 @@ impl TableDefinition {
         let ttl = props.get("TimeToLiveSpecification");
         let ttl_enabled = ttl.and_then(|t| t.get("Enabled")).and_then(Value::as_bool);
         Ok(Self {
-            attributes: pairs(props.get("AttributeDefinitions"), "AttributeName", "AttributeType")?,
+            attributes: pairs(
+                props.get("AttributeDefinitions"),
+                "AttributeName",
+                "AttributeType",
+            )?,
             key: pairs(props.get("KeySchema"), "AttributeName", "KeyType")?,
             indexes,
             ttl_attribute: match (ttl, ttl_enabled) {
@@ -89,7 +98,12 @@ impl TableDefinition {
     /// Returns whether it was created now.
     pub async fn create(&self, client: &Client, name: &str) -> Result<bool, ProvisionError> {
         let dynamo = |e: String| ProvisionError::Dynamo(e);
-        let exists = client.describe_table().table_name(name).send().await.is_ok();
+        let exists = client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .is_ok();
         if exists {
             return Ok(false);
         }
@@ -124,7 +138,11 @@ impl TableDefinition {
                 GlobalSecondaryIndex::builder()
                     .index_name(index)
                     .set_key_schema(Some(key(index_key)?))
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
                     .build()
                     .map_err(|e| dynamo(e.to_string()))?,
             );

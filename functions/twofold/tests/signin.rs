@@ -18,11 +18,11 @@ use twofold::config::Policy;
 use twofold::courier::{Courier, DeliveryFailed, Recipient};
 use twofold::digest::{CodeKey, Token};
 use twofold::model::{Account, Purpose, User, UserStatus};
+use twofold::password;
 use twofold::random::{OsRandom, Random, RandomUnavailable};
 use twofold::service::signin::{LoginOutcome, SignIn, SignInError};
 use twofold::store::memory::MemoryStore;
 use twofold::store::{Directory, Provisioning, SignInStore};
-use twofold::password;
 use twofold_shared::api::{LoginResponse, Role};
 use twofold_shared::{ConfirmationCode, Email, Method, Phone};
 
@@ -34,7 +34,12 @@ struct ScriptedCodes(Mutex<VecDeque<&'static str>>);
 
 impl Random for ScriptedCodes {
     fn code(&self) -> Result<ConfirmationCode, RandomUnavailable> {
-        let next = self.0.lock().unwrap().pop_front().ok_or(RandomUnavailable)?;
+        let next = self
+            .0
+            .lock()
+            .unwrap()
+            .pop_front()
+            .ok_or(RandomUnavailable)?;
         Ok(ConfirmationCode::parse(next).unwrap())
     }
 
@@ -66,7 +71,10 @@ impl Courier for Outbox {
             Recipient::Email(e) => e.as_str().to_owned(),
             Recipient::Text(p) => p.as_str().to_owned(),
         };
-        self.sent.lock().unwrap().push((to, code.digits().to_owned()));
+        self.sent
+            .lock()
+            .unwrap()
+            .push((to, code.digits().to_owned()));
         Ok(())
     }
 }
@@ -141,7 +149,12 @@ impl World {
     }
 
     async fn failed_attempts(&self) -> u32 {
-        self.store.user("u1").await.unwrap().unwrap().failed_attempts
+        self.store
+            .user("u1")
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_attempts
     }
 }
 
@@ -162,24 +175,33 @@ async fn with_two_factor_off_the_password_alone_signs_in() {
         panic!("expected a session");
     };
     assert_eq!(info.user.username, "pat");
-    assert_eq!(w.service.session(&token).await.unwrap().account.name, "Riverside");
+    assert_eq!(
+        w.service.session(&token).await.unwrap().account.name,
+        "Riverside"
+    );
 }
 
 #[tokio::test]
 async fn with_two_factor_on_the_methods_are_listed_masked() {
     let w = world(true, &[]).await;
-    let LoginOutcome::CodeRequired { response, .. } = w.service.login("pat", PASSWORD).await.unwrap()
+    let LoginOutcome::CodeRequired { response, .. } =
+        w.service.login("pat", PASSWORD).await.unwrap()
     else {
         panic!("expected a code to be required");
     };
     let LoginResponse::CodeRequired { methods, .. } = response else {
         panic!("expected code_required");
     };
-    let shown: Vec<(Method, &str)> =
-        methods.iter().map(|m| (m.method, m.destination.as_str())).collect();
+    let shown: Vec<(Method, &str)> = methods
+        .iter()
+        .map(|m| (m.method, m.destination.as_str()))
+        .collect();
     assert_eq!(
         shown,
-        [(Method::Email, "p•••@example.com"), (Method::Text, "•••-•••-0123")]
+        [
+            (Method::Email, "p•••@example.com"),
+            (Method::Text, "•••-•••-0123")
+        ]
     );
 }
 
@@ -196,11 +218,21 @@ async fn the_right_code_starts_one_session_and_cannot_be_replayed() {
     let w = world(true, &["314159"]).await;
     let pending = w.pending().await;
     w.send(&pending).await.unwrap();
-    assert_eq!(w.outbox.sent.lock().unwrap()[0], ("pat.quinn@example.com".into(), "314159".into()));
+    assert_eq!(
+        w.outbox.sent.lock().unwrap()[0],
+        ("pat.quinn@example.com".into(), "314159".into())
+    );
     let started = w.service.verify(&pending, &code("314159")).await.unwrap();
-    assert_eq!(w.service.session(&started.token).await.unwrap().user.id, "u1");
+    assert_eq!(
+        w.service.session(&started.token).await.unwrap().user.id,
+        "u1"
+    );
     // The pending sign-in is gone with its code: a replay finds nothing.
-    let replay = w.service.verify(&pending, &code("314159")).await.unwrap_err();
+    let replay = w
+        .service
+        .verify(&pending, &code("314159"))
+        .await
+        .unwrap_err();
     assert!(matches!(replay, SignInError::SignInExpired), "{replay:?}");
     assert_eq!(w.failed_attempts().await, 0);
 }
@@ -211,7 +243,11 @@ async fn a_wrong_code_says_how_many_attempts_remain() {
     let pending = w.pending().await;
     w.send(&pending).await.unwrap();
     for remaining in [6, 5, 4] {
-        let err = w.service.verify(&pending, &code("222222")).await.unwrap_err();
+        let err = w
+            .service
+            .verify(&pending, &code("222222"))
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, SignInError::InvalidCode { attempts_remaining } if attempts_remaining == remaining),
             "{err:?}"
@@ -225,16 +261,34 @@ async fn the_seventh_wrong_code_locks_the_account() {
     let pending = w.pending().await;
     w.send(&pending).await.unwrap();
     for _ in 0..6 {
-        let err = w.service.verify(&pending, &code("999999")).await.unwrap_err();
+        let err = w
+            .service
+            .verify(&pending, &code("999999"))
+            .await
+            .unwrap_err();
         assert!(matches!(err, SignInError::InvalidCode { .. }));
     }
-    let seventh = w.service.verify(&pending, &code("999999")).await.unwrap_err();
+    let seventh = w
+        .service
+        .verify(&pending, &code("999999"))
+        .await
+        .unwrap_err();
     assert!(matches!(seventh, SignInError::AccountLocked), "{seventh:?}");
     let user = w.store.user("u1").await.unwrap().unwrap();
     assert_eq!(user.status, UserStatus::Locked);
     // The code and the pending sign-in went with the lock.
-    assert!(w.store.challenge("u1", Purpose::SignIn).await.unwrap().is_none());
-    let right = w.service.verify(&pending, &code("111111")).await.unwrap_err();
+    assert!(
+        w.store
+            .challenge("u1", Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let right = w
+        .service
+        .verify(&pending, &code("111111"))
+        .await
+        .unwrap_err();
     assert!(matches!(right, SignInError::SignInExpired), "{right:?}");
     let login = w.service.login("pat", PASSWORD).await.unwrap_err();
     assert!(matches!(login, SignInError::AccountLocked));
@@ -252,8 +306,20 @@ async fn a_new_code_does_not_reset_the_count_but_a_right_one_does() {
     w.send(&pending).await.unwrap();
     assert_eq!(w.failed_attempts().await, 3);
     // The replaced code is no longer any good.
-    let old = w.service.verify(&pending, &code("111111")).await.unwrap_err();
-    assert!(matches!(old, SignInError::InvalidCode { attempts_remaining: 3 }), "{old:?}");
+    let old = w
+        .service
+        .verify(&pending, &code("111111"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            old,
+            SignInError::InvalidCode {
+                attempts_remaining: 3
+            }
+        ),
+        "{old:?}"
+    );
     w.service.verify(&pending, &code("222222")).await.unwrap();
     assert_eq!(w.failed_attempts().await, 0);
 }
@@ -264,8 +330,18 @@ async fn an_expired_code_is_refused_though_still_stored() {
     let pending = w.pending().await;
     w.send(&pending).await.unwrap();
     w.clock.advance(15 * 60);
-    assert!(w.store.challenge("u1", Purpose::SignIn).await.unwrap().is_some());
-    let err = w.service.verify(&pending, &code("123123")).await.unwrap_err();
+    assert!(
+        w.store
+            .challenge("u1", Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let err = w
+        .service
+        .verify(&pending, &code("123123"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SignInError::InvalidCode { .. }), "{err:?}");
 }
 
@@ -275,18 +351,29 @@ async fn a_code_serves_only_the_sign_in_it_was_sent_for() {
     let first = w.pending().await;
     let second = w.pending().await;
     w.send(&first).await.unwrap();
-    let err = w.service.verify(&second, &code("555555")).await.unwrap_err();
+    let err = w
+        .service
+        .verify(&second, &code("555555"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SignInError::InvalidCode { .. }), "{err:?}");
     w.service.verify(&first, &code("555555")).await.unwrap();
 }
 
 #[tokio::test]
 async fn codes_are_throttled_per_user() {
-    let w = world(true, &["100000", "200000", "300000", "400000", "500000", "600000"]).await;
+    let w = world(
+        true,
+        &["100000", "200000", "300000", "400000", "500000", "600000"],
+    )
+    .await;
     let pending = w.pending().await;
     w.send(&pending).await.unwrap();
     let soon = w.send(&pending).await.unwrap_err();
-    assert!(matches!(soon, SignInError::TooManyCodes { retry_after: 30 }), "{soon:?}");
+    assert!(
+        matches!(soon, SignInError::TooManyCodes { retry_after: 30 }),
+        "{soon:?}"
+    );
     for _ in 0..4 {
         w.clock.advance(30);
         w.send(&pending).await.unwrap();
@@ -307,7 +394,13 @@ async fn a_failed_delivery_leaves_no_code_behind() {
     *w.outbox.failing.lock().unwrap() = true;
     let err = w.send(&pending).await.unwrap_err();
     assert!(matches!(err, SignInError::DeliveryFailed(_)));
-    assert!(w.store.challenge("u1", Purpose::SignIn).await.unwrap().is_none());
+    assert!(
+        w.store
+            .challenge("u1", Purpose::SignIn)
+            .await
+            .unwrap()
+            .is_none()
+    );
     *w.outbox.failing.lock().unwrap() = false;
     w.send(&pending).await.unwrap();
 }
@@ -317,25 +410,40 @@ async fn an_expired_pending_sign_in_can_send_and_verify_nothing() {
     let w = world(true, &["121212"]).await;
     let pending = w.pending().await;
     w.clock.advance(20 * 60);
-    assert!(matches!(w.send(&pending).await.unwrap_err(), SignInError::SignInExpired));
-    let err = w.service.verify(&pending, &code("121212")).await.unwrap_err();
+    assert!(matches!(
+        w.send(&pending).await.unwrap_err(),
+        SignInError::SignInExpired
+    ));
+    let err = w
+        .service
+        .verify(&pending, &code("121212"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, SignInError::SignInExpired));
 }
 
 #[tokio::test]
 async fn sessions_end_at_logout_and_at_expiry() {
     let w = world(false, &[]).await;
-    let LoginOutcome::SignedIn { token, .. } = w.service.login("pat", PASSWORD).await.unwrap() else {
+    let LoginOutcome::SignedIn { token, .. } = w.service.login("pat", PASSWORD).await.unwrap()
+    else {
         panic!("expected a session");
     };
     w.service.logout(&token).await.unwrap();
-    assert!(matches!(w.service.session(&token).await, Err(SignInError::NotSignedIn)));
+    assert!(matches!(
+        w.service.session(&token).await,
+        Err(SignInError::NotSignedIn)
+    ));
 
-    let LoginOutcome::SignedIn { token, .. } = w.service.login("pat", PASSWORD).await.unwrap() else {
+    let LoginOutcome::SignedIn { token, .. } = w.service.login("pat", PASSWORD).await.unwrap()
+    else {
         panic!("expected a session");
     };
     w.clock.advance(12 * 60 * 60);
-    assert!(matches!(w.service.session(&token).await, Err(SignInError::NotSignedIn)));
+    assert!(matches!(
+        w.service.session(&token).await,
+        Err(SignInError::NotSignedIn)
+    ));
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! sign-in and, when it is right, starts a session.
 
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Error, Request, Response, service_fn};
+use lambda_http::{Body, Error, Request, Response};
 use twofold::app::App;
 use twofold::http::{self, ApiError, PENDING_COOKIE, SESSION_COOKIE};
 use twofold_shared::api::{VerifyRequest, VerifyResponse};
@@ -34,10 +34,6 @@ async fn handle(app: &App, request: Request) -> Result<Response<Body>, ApiError>
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    twofold::telemetry::init();
-    let app = App::from_env().await?;
-    lambda_http::run(service_fn(|request| async {
-        Ok::<_, Error>(http::respond(handle(&app, request).await))
-    }))
-    .await
+    let app = App::start().await?;
+    http::serve(|request| handle(&app, request)).await
 }

@@ -159,9 +159,11 @@ impl SignIn {
             warn!(user_id = %user.id, "sign-in refused: account locked");
             return Err(SignInError::AccountLocked);
         }
-        let account = self.store.account(&user.account_id).await?.ok_or_else(|| {
-            SignInError::Internal(format!("user {} has no account", user.id))
-        })?;
+        let account = self
+            .store
+            .account(&user.account_id)
+            .await?
+            .ok_or_else(|| SignInError::Internal(format!("user {} has no account", user.id)))?;
         if !account.two_factor_enabled {
             let started = self.start_session(&user, false).await?;
             info!(user_id = %user.id, second_factor = false, "signed in");
@@ -292,7 +294,11 @@ impl SignIn {
 
     /// Decides whether another code may be sent now, and the sending window
     /// it will count in.
-    fn admit_send(&self, previous: Option<&Challenge>, now: i64) -> Result<(i64, u32), SignInError> {
+    fn admit_send(
+        &self,
+        previous: Option<&Challenge>,
+        now: i64,
+    ) -> Result<(i64, u32), SignInError> {
         let Some(previous) = previous else {
             return Ok((now, 1));
         };
@@ -329,7 +335,10 @@ impl SignIn {
                 return Err(SignInError::AccountLocked);
             }
             Attempt::Exhausted => {
-                warn!(user_id, "code refused: attempt limit taken by entries in flight");
+                warn!(
+                    user_id,
+                    "code refused: attempt limit taken by entries in flight"
+                );
                 return Err(SignInError::InvalidCode {
                     attempts_remaining: 0,
                 });
@@ -360,16 +369,28 @@ impl SignIn {
         }
 
         if count >= limit && self.store.lock_user(user_id, limit, now).await? {
-            warn!(user_id, attempts = count, "account locked after wrong codes");
+            warn!(
+                user_id,
+                attempts = count,
+                "account locked after wrong codes"
+            );
             return Err(SignInError::AccountLocked);
         }
-        info!(user_id, attempts = count, "code refused: wrong, expired or used");
+        info!(
+            user_id,
+            attempts = count,
+            "code refused: wrong, expired or used"
+        );
         Err(SignInError::InvalidCode {
             attempts_remaining: limit.saturating_sub(count),
         })
     }
 
-    async fn start_session(&self, user: &User, second_factor: bool) -> Result<Started, SignInError> {
+    async fn start_session(
+        &self,
+        user: &User,
+        second_factor: bool,
+    ) -> Result<Started, SignInError> {
         let token = self.token(&user.id)?;
         let now = self.clock.now();
         let session = Session {
@@ -385,10 +406,16 @@ impl SignIn {
         Ok(Started { token, info })
     }
 
-    async fn session_info(&self, user: &User, session: &Session) -> Result<SessionInfo, SignInError> {
-        let account = self.store.account(&user.account_id).await?.ok_or_else(|| {
-            SignInError::Internal(format!("user {} has no account", user.id))
-        })?;
+    async fn session_info(
+        &self,
+        user: &User,
+        session: &Session,
+    ) -> Result<SessionInfo, SignInError> {
+        let account = self
+            .store
+            .account(&user.account_id)
+            .await?
+            .ok_or_else(|| SignInError::Internal(format!("user {} has no account", user.id)))?;
         let mut practices: Vec<PracticeInfo> = self
             .store
             .practices(&account.id)

@@ -27,9 +27,7 @@ use aws_sdk_dynamodb::types::{
 use twofold_shared::api::Role;
 use twofold_shared::{Email, Method, Phone};
 
-use super::{
-    Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError,
-};
+use super::{Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError};
 use crate::model::{
     Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
@@ -156,13 +154,18 @@ where
     E: ProvideErrorMetadata,
 {
     let code = err.as_service_error().and_then(ProvideErrorMetadata::code);
-    matches!(code, Some(CONDITION_FAILED) | Some("TransactionCanceledException"))
+    matches!(
+        code,
+        Some(CONDITION_FAILED) | Some("TransactionCanceledException")
+    )
 }
 
 fn get_s(item: &Item, name: &str) -> Result<String, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value.clone()),
-        _ => Err(StoreError::Corrupt(format!("missing text attribute {name}"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "missing text attribute {name}"
+        ))),
     }
 }
 
@@ -178,14 +181,18 @@ fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
         Some(AttributeValue::N(value)) => value
             .parse()
             .map_err(|_| StoreError::Corrupt(format!("attribute {name} is not a number"))),
-        _ => Err(StoreError::Corrupt(format!("missing number attribute {name}"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "missing number attribute {name}"
+        ))),
     }
 }
 
 fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
     match item.get(name) {
         Some(AttributeValue::Bool(value)) => Ok(*value),
-        _ => Err(StoreError::Corrupt(format!("missing boolean attribute {name}"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "missing boolean attribute {name}"
+        ))),
     }
 }
 
@@ -233,7 +240,10 @@ fn user_item(user: &User) -> Item {
         ("failed_attempts".into(), n(user.failed_attempts)),
     ]);
     if !user.practice_ids.is_empty() {
-        item.insert("practice_ids".into(), AttributeValue::Ss(user.practice_ids.clone()));
+        item.insert(
+            "practice_ids".into(),
+            AttributeValue::Ss(user.practice_ids.clone()),
+        );
     }
     if let Some(email) = &user.email {
         item.insert("email".into(), s(email.as_str()));
@@ -253,9 +263,9 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
     let status = UserStatus::parse(&get_s(item, "status")?)
         .ok_or_else(|| StoreError::Corrupt("unknown user status".into()))?;
     let email = match get_opt_s(item, "email") {
-        Some(text) => Some(
-            Email::parse(&text).map_err(|_| StoreError::Corrupt("stored email".into()))?,
-        ),
+        Some(text) => {
+            Some(Email::parse(&text).map_err(|_| StoreError::Corrupt("stored email".into()))?)
+        }
         None => None,
     };
     let phone = match get_opt_s(item, "phone") {
@@ -296,7 +306,10 @@ fn challenge_item(challenge: &Challenge) -> Item {
         ("expires_at".into(), n(challenge.expires_at)),
         ("window_start".into(), n(challenge.window_start)),
         ("window_sends".into(), n(challenge.window_sends)),
-        ("ttl".into(), n(challenge.expires_at.max(challenge.window_start))),
+        (
+            "ttl".into(),
+            n(challenge.expires_at.max(challenge.window_start)),
+        ),
     ])
 }
 
@@ -334,12 +347,16 @@ impl Directory for DynamoStore {
     }
 
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError> {
-        let item = self.get(format!("ACCOUNT#{account_id}"), "ACCOUNT".into()).await?;
+        let item = self
+            .get(format!("ACCOUNT#{account_id}"), "ACCOUNT".into())
+            .await?;
         item.as_ref().map(account_from).transpose()
     }
 
     async fn practices(&self, account_id: &str) -> Result<Vec<Practice>, StoreError> {
-        let items = self.query_prefix(format!("ACCOUNT#{account_id}"), "PRACTICE#").await?;
+        let items = self
+            .query_prefix(format!("ACCOUNT#{account_id}"), "PRACTICE#")
+            .await?;
         items.iter().map(practice_from).collect()
     }
 }
@@ -352,7 +369,10 @@ impl Provisioning for DynamoStore {
             ("sk".into(), s("ACCOUNT")),
             ("account_id".into(), s(&account.id)),
             ("name".into(), s(&account.name)),
-            ("two_factor_enabled".into(), AttributeValue::Bool(account.two_factor_enabled)),
+            (
+                "two_factor_enabled".into(),
+                AttributeValue::Bool(account.two_factor_enabled),
+            ),
         ]))
         .await
     }
@@ -416,7 +436,9 @@ impl SignInStore for DynamoStore {
         user_id: &str,
         token_digest: &str,
     ) -> Result<Option<PendingSignIn>, StoreError> {
-        let item = self.get(user_pk(user_id), format!("PENDING#{token_digest}")).await?;
+        let item = self
+            .get(user_pk(user_id), format!("PENDING#{token_digest}"))
+            .await?;
         item.map(|item| {
             Ok(PendingSignIn {
                 token_digest: token_digest.to_owned(),
@@ -428,7 +450,8 @@ impl SignInStore for DynamoStore {
     }
 
     async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
-        self.delete(user_pk(user_id), format!("PENDING#{token_digest}")).await
+        self.delete(user_pk(user_id), format!("PENDING#{token_digest}"))
+            .await
     }
 
     async fn challenge(
@@ -584,7 +607,10 @@ impl SessionStore for DynamoStore {
             ("sk".into(), s(format!("SESSION#{}", session.token_digest))),
             ("user_id".into(), s(&session.user_id)),
             ("account_id".into(), s(&session.account_id)),
-            ("second_factor".into(), AttributeValue::Bool(session.second_factor)),
+            (
+                "second_factor".into(),
+                AttributeValue::Bool(session.second_factor),
+            ),
             ("created_at".into(), n(session.created_at)),
             ("expires_at".into(), n(session.expires_at)),
             ("ttl".into(), n(session.expires_at)),
@@ -597,7 +623,9 @@ impl SessionStore for DynamoStore {
         user_id: &str,
         token_digest: &str,
     ) -> Result<Option<Session>, StoreError> {
-        let item = self.get(user_pk(user_id), format!("SESSION#{token_digest}")).await?;
+        let item = self
+            .get(user_pk(user_id), format!("SESSION#{token_digest}"))
+            .await?;
         item.map(|item| {
             Ok(Session {
                 token_digest: token_digest.to_owned(),
@@ -612,6 +640,7 @@ impl SessionStore for DynamoStore {
     }
 
     async fn delete_session(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
-        self.delete(user_pk(user_id), format!("SESSION#{token_digest}")).await
+        self.delete(user_pk(user_id), format!("SESSION#{token_digest}"))
+            .await
     }
 }

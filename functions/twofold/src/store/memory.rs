@@ -7,9 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{
-    Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError,
-};
+use super::{Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError};
 use crate::model::{
     Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
@@ -60,7 +58,10 @@ impl Directory for MemoryStore {
 
     async fn practices(&self, account_id: &str) -> Result<Vec<Practice>, StoreError> {
         let state = self.state()?;
-        let practices = state.practices.iter().filter(|p| p.account_id == account_id);
+        let practices = state
+            .practices
+            .iter()
+            .filter(|p| p.account_id == account_id);
         Ok(practices.cloned().collect())
     }
 }
@@ -75,7 +76,9 @@ impl Provisioning for MemoryStore {
 
     async fn put_practice(&self, practice: &Practice) -> Result<(), StoreError> {
         let mut state = self.state()?;
-        state.practices.retain(|p| p.id != practice.id || p.account_id != practice.account_id);
+        state
+            .practices
+            .retain(|p| p.id != practice.id || p.account_id != practice.account_id);
         state.practices.push(practice.clone());
         Ok(())
     }
@@ -142,7 +145,11 @@ impl SignInStore for MemoryStore {
     async fn withdraw_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
         let mut state = self.state()?;
         let key = (challenge.user_id.clone(), challenge.purpose);
-        if state.challenges.get(&key).is_some_and(|c| c.digest == challenge.digest) {
+        if state
+            .challenges
+            .get(&key)
+            .is_some_and(|c| c.digest == challenge.digest)
+        {
             state.challenges.remove(&key);
         }
         Ok(())
@@ -166,7 +173,10 @@ impl SignInStore for MemoryStore {
     async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError> {
         let mut state = self.state()?;
         let key = (challenge.user_id.clone(), challenge.purpose);
-        let current = state.challenges.get(&key).is_some_and(|c| c.digest == challenge.digest);
+        let current = state
+            .challenges
+            .get(&key)
+            .is_some_and(|c| c.digest == challenge.digest);
         let active = state
             .users
             .get(&challenge.user_id)

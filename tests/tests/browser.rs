@@ -1,0 +1,323 @@
+//! The SPA in a real headless Chromium, driven over WebDriver against the
+//! running local stack: sign in as the seeded demo user, choose email, read
+//! the code from the emulator's outbox, see a wrong code refused with the
+//! attempts left, sign in with the right one, reload, sign out.
+//!
+//! Each screen is saved to `docs/screenshots/` (sign-in, choose-method,
+//! enter-code, wrong-code, home), so the pictures in the docs are always of
+//! the app as it is.
+//!
+//! ChromeDriver is started on a free port with a fresh browser profile,
+//! unless `TWOFOLD_WEBDRIVER_URL` names one already running. The user comes
+//! from `TWOFOLD_TEST_USER` and `TWOFOLD_TEST_PASSWORD` (the demo user `pat`
+//! by default), the name and account it must show from `TWOFOLD_TEST_NAME`
+//! and `TWOFOLD_TEST_ACCOUNT`.
+//!
+//! Every run sends the user one code, and a user may be sent five an hour:
+//! against a long-running `scripts/dev` stack, a sixth run within the hour
+//! is throttled. `scripts/test` starts a fresh emulator each time.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails by panicking, helpers included"
+)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use twofold_e2e::{Stack, six_digits};
+
+/// How long a screen may take to appear: a debug build of the functions
+/// hashes passwords slowly, and the first call to each function starts it.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The flags every Chromium here runs with: no GPU, no sandbox (containers),
+/// and nothing that reaches the network on its own.
+const CHROMIUM_FLAGS: [&str; 8] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1000,800",
+];
+
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+#[tokio::test]
+async fn a_person_signs_in_with_an_emailed_code_and_signs_out() {
+    let driver = WebDriver::start()
+        .await
+        .expect("a WebDriver to drive Chromium");
+    let browser = driver.browser().await.expect("a headless Chromium");
+    let outcome = sign_in_and_out(&browser, &Stack::from_env()).await;
+    // Close the browser whatever happened; the outcome is what the test says.
+    let _ = browser.close().await;
+    outcome.unwrap();
+}
+
+async fn sign_in_and_out(browser: &Client, stack: &Stack) -> Result<()> {
+    let username = var("TWOFOLD_TEST_USER", "pat");
+    let password = var("TWOFOLD_TEST_PASSWORD", "twofold-demo-1");
+    let name = var("TWOFOLD_TEST_NAME", "Pat Quinn");
+    let account = var("TWOFOLD_TEST_ACCOUNT", "Riverside Family Health");
+    let page = Page(browser);
+
+    browser
+        .goto(&format!("{}/", stack.web.trim_end_matches('/')))
+        .await?;
+    page.type_into("#username", &username).await?;
+    page.type_into("#password", &password).await?;
+    page.screenshot("sign-in").await?;
+    page.click("#sign-in").await?;
+
+    page.wait_for("#method-email").await?;
+    page.screenshot("choose-method").await?;
+    let shown_address = page
+        .text("label[for='method-email'] .choice-destination")
+        .await?;
+    page.click("#method-email").await?;
+    let before = stack.outbox().await?.len();
+    page.click("#send-code").await?;
+
+    page.wait_for("#code").await?;
+    let code = new_code_for(stack, before, &shown_address).await?;
+    let hint = page.text("#sent-to").await?;
+    ensure!(
+        hint.contains(&shown_address),
+        "the page says where the code went: {hint:?}"
+    );
+    ensure!(
+        !page.find("#resend").await?.is_enabled().await?,
+        "a new code cannot be asked for at once"
+    );
+    page.screenshot("enter-code").await?;
+
+    page.type_into("#code", &wrong(&code)).await?;
+    page.click("#confirm").await?;
+    let refusal = page.wait_for_text("#error", "attempts left").await?;
+    ensure!(
+        refusal.contains("not valid"),
+        "a wrong code is refused: {refusal:?}"
+    );
+    page.screenshot("wrong-code").await?;
+
+    page.type_into("#code", &code).await?;
+    page.click("#confirm").await?;
+    page.wait_for("#home").await?;
+    ensure!(
+        page.text("#user-name").await? == name,
+        "the home page names the user"
+    );
+    ensure!(
+        page.text("#account-name").await? == account,
+        "and the account"
+    );
+    ensure!(
+        !page.text("#practices").await?.is_empty(),
+        "and lists practices"
+    );
+    page.screenshot("home").await?;
+
+    // The session outlives the page: a reload asks the server and stays in.
+    browser.refresh().await?;
+    page.wait_for("#home").await?;
+
+    page.click("#sign-out").await?;
+    page.wait_for("#username").await?;
+    browser.refresh().await?;
+    page.wait_for("#username").await?;
+    ensure!(page.find_now("#home").await.is_err(), "signed out for good");
+    Ok(())
+}
+
+/// The code in the first message sent after the first `before`, to an
+/// address the page showed as `masked`.
+async fn new_code_for(stack: &Stack, before: usize, masked: &str) -> Result<String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let outbox = stack.outbox().await?;
+        let mine = outbox
+            .iter()
+            .skip(before)
+            .find(|sent| twofold_shared::mask::email(&sent.to) == masked);
+        if let Some(sent) = mine {
+            return six_digits(&sent.body).with_context(|| format!("no code in {:?}", sent.body));
+        }
+        if Instant::now() > deadline {
+            bail!("no email reached {masked}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A code that is surely wrong: every digit moved on by one.
+fn wrong(code: &str) -> String {
+    code.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_digit((d + 1) % 10, 10).unwrap_or('0'),
+            None => c,
+        })
+        .collect()
+}
+
+/// The page in the browser, found by the ids the SPA promises.
+struct Page<'a>(&'a Client);
+
+impl Page<'_> {
+    async fn wait_for(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        self.0
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))
+    }
+
+    async fn find(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        self.wait_for(css).await
+    }
+
+    async fn find_now(&self, css: &str) -> Result<fantoccini::elements::Element> {
+        Ok(self.0.find(Locator::Css(css)).await?)
+    }
+
+    async fn click(&self, css: &str) -> Result<()> {
+        let element = self.wait_for(css).await?;
+        // Buttons are disabled while a request is out; wait for them.
+        let deadline = Instant::now() + PATIENCE;
+        while !element.is_enabled().await? {
+            if Instant::now() > deadline {
+                bail!("{css} stayed disabled");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        element
+            .click()
+            .await
+            .with_context(|| format!("clicking {css}"))
+    }
+
+    async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let input = self.wait_for(css).await?;
+        input.clear().await?;
+        input.send_keys(text).await?;
+        Ok(())
+    }
+
+    async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.wait_for(css).await?.text().await?.trim().to_owned())
+    }
+
+    /// The text of `css` once it contains `needle`.
+    async fn wait_for_text(&self, css: &str, needle: &str) -> Result<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.text(css).await?;
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{css} never said {needle:?}; it says {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) -> Result<()> {
+        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots"));
+        std::fs::create_dir_all(&dir)?;
+        let png = self.0.screenshot().await?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+}
+
+/// A WebDriver endpoint: one named by `TWOFOLD_WEBDRIVER_URL`, or a
+/// ChromeDriver of our own, stopped when this is dropped.
+struct WebDriver {
+    url: String,
+    chromedriver: Option<Child>,
+    profile: PathBuf,
+}
+
+impl WebDriver {
+    async fn start() -> Result<Self> {
+        let profile =
+            std::env::temp_dir().join(format!("twofold-browser-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&profile)?;
+        if let Ok(url) = std::env::var("TWOFOLD_WEBDRIVER_URL") {
+            return Ok(Self {
+                url,
+                chromedriver: None,
+                profile,
+            });
+        }
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(var("TWOFOLD_CHROMEDRIVER", "/usr/bin/chromedriver"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver")?;
+        let driver = Self {
+            url: format!("http://127.0.0.1:{port}"),
+            chromedriver: Some(child),
+            profile,
+        };
+        driver.wait_until_ready().await?;
+        Ok(driver)
+    }
+
+    async fn wait_until_ready(&self) -> Result<()> {
+        let status = format!("{}/status", self.url);
+        for _ in 0..100 {
+            if let Ok(answer) = reqwest::get(&status).await {
+                let body: serde_json::Value = answer.json().await.unwrap_or_default();
+                if body["value"]["ready"] == true {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("chromedriver did not answer at {status}")
+    }
+
+    async fn browser(&self) -> Result<Client> {
+        // Once per process; a second call finds it done, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!("--user-data-dir={}", self.profile.display()));
+        let options = json!({
+            "binary": var("TWOFOLD_CHROMIUM", "/usr/bin/chromium"),
+            "args": args,
+        });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        Ok(ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await?)
+    }
+}
+
+impl Drop for WebDriver {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.chromedriver {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
