@@ -36,26 +36,13 @@ pub async fn verify(code: &ConfirmationCode) -> Result<VerifyResponse, Problem> 
 
 /// Who is signed in; a [`Problem`] with `not_signed_in` when nobody is.
 pub async fn session() -> Result<SessionInfo, Problem> {
-    let answer: SessionAnswer = read(exchange(Request::get(paths::SESSION).build()).await?).await?;
-    Ok(match answer {
-        SessionAnswer::Wrapped { session } | SessionAnswer::Bare(session) => session,
-    })
+    read(exchange(Request::get(paths::SESSION).build()).await?).await
 }
 
 /// Ends the session. Whatever the body of the answer, success is its status.
 pub async fn logout() -> Result<(), Problem> {
     exchange(post(paths::LOGOUT, &serde_json::json!({}))).await?;
     Ok(())
-}
-
-/// The contract does not name the body of `GET /api/auth/session`: it is read
-/// as the session itself, or wrapped as `{"session": ...}` like the answer to
-/// a right code.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum SessionAnswer {
-    Wrapped { session: SessionInfo },
-    Bare(SessionInfo),
 }
 
 /// Every POST carries JSON and says so: the functions refuse anything else.

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use web_sys::js_sys::Date;
 
 /// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> f64 {
+fn now_ms() -> f64 {
     Date::now()
 }
 

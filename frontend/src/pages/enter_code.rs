@@ -13,7 +13,7 @@ use twofold_shared::{ConfirmationCode, ErrorCode, Method};
 
 use crate::api;
 use crate::components::card::Card;
-use crate::components::clock::{minutes_and_seconds, now_ms, seconds_until, use_clock};
+use crate::components::clock::{minutes_and_seconds, seconds_until, use_clock};
 use crate::components::error_box::ErrorBox;
 use crate::errors::Problem;
 
@@ -30,7 +30,9 @@ pub fn EnterCode(
     on_start_over: Callback<Option<String>>,
 ) -> impl IntoView {
     let now = use_clock();
-    let sent_at = now_ms();
+    // Deadlines are counted from the clock's own reading, which may be up to
+    // a second old: a countdown may end a moment early, never late.
+    let sent_at = now.get_untracked();
     let expires_at = RwSignal::new(deadline(sent_at, sent.expires_in_seconds));
     let resend_at = RwSignal::new(deadline(sent_at, sent.resend_after_seconds));
     let sent = RwSignal::new(sent);
@@ -61,7 +63,7 @@ pub fn EnterCode(
         }
         _ => {
             if let Some(seconds) = problem.retry_after_seconds() {
-                resend_at.set(deadline(now_ms(), seconds));
+                resend_at.set(deadline(now.get_untracked(), seconds));
             }
             set_error.set(Some(problem.to_string()));
         }
@@ -85,7 +87,7 @@ pub fn EnterCode(
         async move {
             match api::send_code(method).await {
                 Ok(again) => {
-                    let at = now_ms();
+                    let at = now.get_untracked();
                     expires_at.set(deadline(at, again.expires_in_seconds));
                     resend_at.set(deadline(at, again.resend_after_seconds));
                     sent.set(again);
@@ -144,8 +146,8 @@ pub fn EnterCode(
 
     view! {
         <Card title="Enter the Confirmation Code" busy>
-            <p class="hint">{where_sent}</p>
-            <p class="hint" role="timer">{time_left}</p>
+            <p id="sent-to" class="hint">{where_sent}</p>
+            <p id="expires" class="hint" role="timer">{time_left}</p>
             <form on:submit=submit novalidate>
                 <label for="code">"Confirmation Code"</label>
                 <input

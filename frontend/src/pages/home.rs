@@ -34,7 +34,7 @@ pub fn Home(
         ..
     } = session;
     let two_factor = if account.two_factor_enabled {
-        "On: every user signs in with a confirmation code."
+        "On for everyone in the account"
     } else {
         "Off"
     };
