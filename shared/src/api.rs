@@ -17,6 +17,9 @@ pub mod paths {
     pub const SESSION: &str = "/api/auth/session";
     /// `POST`: end the session.
     pub const LOGOUT: &str = "/api/auth/logout";
+    /// `POST`: choose a new password when the current one was an initial
+    /// password set by an administrator.
+    pub const PASSWORD: &str = "/api/auth/password";
 }
 
 /// `POST /api/auth/login`.
@@ -49,6 +52,12 @@ pub enum LoginResponse {
         /// Who is now signed in.
         session: SessionInfo,
     },
+    /// The password was an initial one: a new one must be chosen, with
+    /// `POST /api/auth/password`, before signing in goes on.
+    PasswordChangeRequired {
+        /// Seconds the pending sign-in lasts.
+        expires_in_seconds: i64,
+    },
     /// A code is needed; the user picks where it goes.
     CodeRequired {
         /// The methods this user can use, with masked destinations.
@@ -56,6 +65,16 @@ pub enum LoginResponse {
         /// Seconds the pending sign-in lasts.
         expires_in_seconds: i64,
     },
+}
+
+/// `POST /api/auth/password`: the answer is a [`LoginResponse`], as if the
+/// user had signed in with the new password.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    /// The new password: at least [`crate::policy::MIN_PASSWORD_LENGTH`]
+    /// characters.
+    pub new_password: Password,
 }
 
 /// One way to receive a code.

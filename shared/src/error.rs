@@ -36,6 +36,21 @@ pub enum ErrorCode {
     NotFound,
     /// Something broke on our side.
     Internal,
+    /// Signed in, but not allowed to do this.
+    Forbidden,
+    /// One or more fields are not acceptable; see `fields`.
+    InvalidFields,
+    /// An email address, phone or username another user already has.
+    AlreadyTaken,
+    /// Turning on 2FA needs the administrator's confirmation code.
+    CodeRequired,
+    /// Turning on 2FA while users are not ready needs the administrator's
+    /// acknowledgement.
+    AcknowledgementRequired,
+    /// Someone else changed this at the same moment; reload and retry.
+    Conflict,
+    /// The user must change their password before going on.
+    PasswordChangeRequired,
 }
 
 impl ErrorCode {
@@ -55,6 +70,11 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::DeliveryFailed => 503,
             ErrorCode::Internal => 500,
+            ErrorCode::Forbidden => 403,
+            ErrorCode::InvalidFields | ErrorCode::CodeRequired => 422,
+            ErrorCode::AcknowledgementRequired => 422,
+            ErrorCode::AlreadyTaken | ErrorCode::Conflict => 409,
+            ErrorCode::PasswordChangeRequired => 403,
         }
     }
 
@@ -83,6 +103,20 @@ impl ErrorCode {
             }
             ErrorCode::NotFound => "There is nothing here.",
             ErrorCode::Internal => "Something went wrong on our side. Please try again.",
+            ErrorCode::Forbidden => "Only a System Administrator of this account can do that.",
+            ErrorCode::InvalidFields => "Some fields need correcting.",
+            ErrorCode::AlreadyTaken => "Another user already has that.",
+            ErrorCode::CodeRequired => {
+                "Enter the confirmation code sent to you to turn on two-factor authentication."
+            }
+            ErrorCode::AcknowledgementRequired => {
+                "Some users are not ready for two-factor authentication. \
+                 Confirm that you understand they will not be able to sign in."
+            }
+            ErrorCode::Conflict => {
+                "Someone else changed this at the same moment. Please reload and try again."
+            }
+            ErrorCode::PasswordChangeRequired => "Please choose a new password to continue.",
         }
     }
 }
@@ -107,6 +141,9 @@ pub struct ErrorDetail {
     /// Seconds to wait before trying again, when throttled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<i64>,
+    /// Problems with single fields of a form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::admin::FieldProblem>,
 }
 
 impl ErrorBody {
@@ -123,6 +160,7 @@ impl ErrorBody {
                 message: message.into(),
                 attempts_remaining: None,
                 retry_after_seconds: None,
+                fields: Vec::new(),
             },
         }
     }
@@ -156,6 +194,13 @@ mod tests {
             ErrorCode::DeliveryFailed,
             ErrorCode::NotFound,
             ErrorCode::Internal,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidFields,
+            ErrorCode::AlreadyTaken,
+            ErrorCode::CodeRequired,
+            ErrorCode::AcknowledgementRequired,
+            ErrorCode::Conflict,
+            ErrorCode::PasswordChangeRequired,
         ];
         for code in all {
             assert!((400..600).contains(&code.status()), "{code:?}");

@@ -5,6 +5,7 @@
 //! Nothing here touches AWS or an async runtime, so the crate builds for
 //! `wasm32-unknown-unknown` as well as for the functions.
 
+pub mod admin;
 pub mod api;
 pub mod code;
 pub mod contact;

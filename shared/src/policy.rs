@@ -29,3 +29,6 @@ pub const SEND_WINDOW_SECONDS: i64 = 60 * 60;
 
 /// Largest request body any endpoint accepts, in bytes.
 pub const MAX_BODY_BYTES: usize = 4 * 1024;
+
+/// Shortest password a user may choose.
+pub const MIN_PASSWORD_LENGTH: usize = 12;

@@ -196,6 +196,7 @@ pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Resu
         password_hash: password::hash(PASSWORD)?,
         status: UserStatus::Active,
         failed_attempts: 0,
+        must_change_password: false,
     };
     store.create_user(&user).await?;
     Ok(TestUser {

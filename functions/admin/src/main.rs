@@ -142,6 +142,7 @@ async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
             password_hash: password_hash.clone(),
             status: UserStatus::Active,
             failed_attempts: 0,
+            must_change_password: false,
         };
         let state = match store.create_user(&user).await? {
             Created::Created => "created",

@@ -83,6 +83,8 @@ pub struct User {
     pub status: UserStatus,
     /// Consecutive wrong codes since the last right one.
     pub failed_attempts: u32,
+    /// Whether the password is an initial one the user must change.
+    pub must_change_password: bool,
 }
 
 impl User {

@@ -126,6 +126,7 @@ fn user(id: &str, username: &str) -> User {
         password_hash: password::hash(PASSWORD).unwrap(),
         status: UserStatus::Active,
         failed_attempts: 0,
+        must_change_password: false,
     }
 }
 

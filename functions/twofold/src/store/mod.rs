@@ -56,6 +56,8 @@ pub trait Directory: Send + Sync {
     async fn account(&self, account_id: &str) -> Result<Option<Account>, StoreError>;
     /// Every practice of an account.
     async fn practices(&self, account_id: &str) -> Result<Vec<Practice>, StoreError>;
+    /// Every user of an account. May lag a write by a moment (an index).
+    async fn users_of_account(&self, account_id: &str) -> Result<Vec<User>, StoreError>;
 }
 
 /// Writing accounts, practices and users: the operator's commands.

@@ -12,6 +12,9 @@
 //! | challenge       | `USER#{id}`         | `CHALLENGE#{purpose}`|
 //! | session         | `USER#{id}`         | `SESSION#{digest}`   |
 //!
+//! User profiles also carry `gsi1pk = ACCOUNT#{account}` and
+//! `gsi1sk = USER#{id}`, so index `ByAccount` lists an account's users.
+//!
 //! Everything a user holds lives in the user's partition, so locking can
 //! find and remove it with one query. Every rule that must hold under
 //! concurrency is a condition on a single write or a transaction.
@@ -35,6 +38,9 @@ use crate::model::{
 type Item = HashMap<String, AttributeValue>;
 
 const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
+
+/// The index that lists an account's users.
+pub const BY_ACCOUNT_INDEX: &str = "ByAccount";
 
 /// DynamoDB behind the store ports.
 #[derive(Clone, Debug)]
@@ -120,27 +126,27 @@ impl DynamoStore {
     }
 }
 
-fn user_pk(user_id: &str) -> String {
+pub(super) fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
 }
 
-fn username_pk(username: &str) -> String {
+pub(super) fn username_pk(username: &str) -> String {
     format!("USERNAME#{}", username.to_lowercase())
 }
 
-fn challenge_sk(purpose: Purpose) -> String {
+pub(super) fn challenge_sk(purpose: Purpose) -> String {
     format!("CHALLENGE#{}", purpose.as_str())
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(super) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn n(value: impl ToString) -> AttributeValue {
+pub(super) fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
+pub(super) fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -149,7 +155,7 @@ where
 }
 
 /// Whether a write failed only because its condition did not hold.
-fn condition_failed<E, R>(err: &SdkError<E, R>) -> bool
+pub(super) fn condition_failed<E, R>(err: &SdkError<E, R>) -> bool
 where
     E: ProvideErrorMetadata,
 {
@@ -160,7 +166,7 @@ where
     )
 }
 
-fn get_s(item: &Item, name: &str) -> Result<String, StoreError> {
+pub(super) fn get_s(item: &Item, name: &str) -> Result<String, StoreError> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Ok(value.clone()),
         _ => Err(StoreError::Corrupt(format!(
@@ -169,14 +175,14 @@ fn get_s(item: &Item, name: &str) -> Result<String, StoreError> {
     }
 }
 
-fn get_opt_s(item: &Item, name: &str) -> Option<String> {
+pub(super) fn get_opt_s(item: &Item, name: &str) -> Option<String> {
     match item.get(name) {
         Some(AttributeValue::S(value)) => Some(value.clone()),
         _ => None,
     }
 }
 
-fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+pub(super) fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
     match item.get(name) {
         Some(AttributeValue::N(value)) => value
             .parse()
@@ -187,7 +193,7 @@ fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
     }
 }
 
-fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
+pub(super) fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
     match item.get(name) {
         Some(AttributeValue::Bool(value)) => Ok(*value),
         _ => Err(StoreError::Corrupt(format!(
@@ -196,21 +202,21 @@ fn get_bool(item: &Item, name: &str) -> Result<bool, StoreError> {
     }
 }
 
-fn role_str(role: Role) -> &'static str {
+pub(super) fn role_str(role: Role) -> &'static str {
     match role {
         Role::SystemAdministrator => "system_administrator",
         Role::User => "user",
     }
 }
 
-fn method_str(method: Method) -> &'static str {
+pub(super) fn method_str(method: Method) -> &'static str {
     match method {
         Method::Email => "email",
         Method::Text => "text",
     }
 }
 
-fn account_from(item: &Item) -> Result<Account, StoreError> {
+pub(super) fn account_from(item: &Item) -> Result<Account, StoreError> {
     Ok(Account {
         id: get_s(item, "account_id")?,
         name: get_s(item, "name")?,
@@ -218,7 +224,7 @@ fn account_from(item: &Item) -> Result<Account, StoreError> {
     })
 }
 
-fn practice_from(item: &Item) -> Result<Practice, StoreError> {
+pub(super) fn practice_from(item: &Item) -> Result<Practice, StoreError> {
     Ok(Practice {
         id: get_s(item, "practice_id")?,
         account_id: get_s(item, "account_id")?,
@@ -226,7 +232,7 @@ fn practice_from(item: &Item) -> Result<Practice, StoreError> {
     })
 }
 
-fn user_item(user: &User) -> Item {
+pub(super) fn user_item(user: &User) -> Item {
     let mut item = Item::from([
         ("pk".into(), s(user_pk(&user.id))),
         ("sk".into(), s("PROFILE")),
@@ -238,6 +244,12 @@ fn user_item(user: &User) -> Item {
         ("password_hash".into(), s(&user.password_hash)),
         ("status".into(), s(user.status.as_str())),
         ("failed_attempts".into(), n(user.failed_attempts)),
+        (
+            "must_change_password".into(),
+            AttributeValue::Bool(user.must_change_password),
+        ),
+        ("gsi1pk".into(), s(format!("ACCOUNT#{}", user.account_id))),
+        ("gsi1sk".into(), s(format!("USER#{}", user.id))),
     ]);
     if !user.practice_ids.is_empty() {
         item.insert(
@@ -254,7 +266,7 @@ fn user_item(user: &User) -> Item {
     item
 }
 
-fn user_from(item: &Item) -> Result<User, StoreError> {
+pub(super) fn user_from(item: &Item) -> Result<User, StoreError> {
     let role = match get_s(item, "role")?.as_str() {
         "system_administrator" => Role::SystemAdministrator,
         "user" => Role::User,
@@ -291,6 +303,7 @@ fn user_from(item: &Item) -> Result<User, StoreError> {
         password_hash: get_s(item, "password_hash")?,
         status,
         failed_attempts: get_n(item, "failed_attempts")?,
+        must_change_password: get_bool(item, "must_change_password").unwrap_or(false),
     })
 }
 
@@ -358,6 +371,31 @@ impl Directory for DynamoStore {
             .query_prefix(format!("ACCOUNT#{account_id}"), "PRACTICE#")
             .await?;
         items.iter().map(practice_from).collect()
+    }
+
+    async fn users_of_account(&self, account_id: &str) -> Result<Vec<User>, StoreError> {
+        let mut users = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_ACCOUNT_INDEX)
+                .key_condition_expression("gsi1pk = :account")
+                .expression_attribute_values(":account", s(format!("ACCOUNT#{account_id}")))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                users.push(user_from(&item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(users),
+            }
+        }
     }
 }
 

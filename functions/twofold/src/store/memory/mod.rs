@@ -64,6 +64,12 @@ impl Directory for MemoryStore {
             .filter(|p| p.account_id == account_id);
         Ok(practices.cloned().collect())
     }
+
+    async fn users_of_account(&self, account_id: &str) -> Result<Vec<User>, StoreError> {
+        let state = self.state()?;
+        let users = state.users.values().filter(|u| u.account_id == account_id);
+        Ok(users.cloned().collect())
+    }
 }
 
 #[async_trait]
