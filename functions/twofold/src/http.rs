@@ -82,6 +82,7 @@ impl From<SignInError> for ApiError {
             }
             SignInError::AccountLocked => Self::new(ErrorCode::AccountLocked),
             SignInError::NotSignedIn => Self::new(ErrorCode::NotSignedIn),
+            SignInError::Forbidden => Self::new(ErrorCode::Forbidden),
             SignInError::DeliveryFailed(_) => Self::new(ErrorCode::DeliveryFailed),
             SignInError::Store(err) => {
                 tracing::error!(error = %err, "store failure");

@@ -63,6 +63,9 @@ pub enum SignInError {
     /// No session.
     #[error("not signed in")]
     NotSignedIn,
+    /// Signed in, but not a System Administrator of the account.
+    #[error("forbidden")]
+    Forbidden,
     /// The email or SMS provider refused the message.
     #[error("delivery failed: {0}")]
     DeliveryFailed(String),
@@ -445,18 +448,33 @@ impl SignIn {
         })
     }
 
-    /// Who is signed in with `token`.
-    #[instrument(skip_all)]
-    pub async fn session(&self, token: &Token) -> Result<SessionInfo, SignInError> {
+    /// The user and session behind a session token, if both are current.
+    pub async fn authenticate(&self, token: &Token) -> Result<(User, Session), SignInError> {
         let session = self.store.session(token.user_id(), &token.digest()).await?;
         let session = match session {
             Some(session) if session.expires_at > self.clock.now() => session,
             _ => return Err(SignInError::NotSignedIn),
         };
-        let user = match self.store.user(&session.user_id).await? {
-            Some(user) if user.status == UserStatus::Active => user,
-            _ => return Err(SignInError::NotSignedIn),
-        };
+        match self.store.user(&session.user_id).await? {
+            Some(user) if user.status == UserStatus::Active => Ok((user, session)),
+            _ => Err(SignInError::NotSignedIn),
+        }
+    }
+
+    /// Like [`Self::authenticate`], for System Administrators only.
+    pub async fn administrator(&self, token: &Token) -> Result<(User, Session), SignInError> {
+        let (user, session) = self.authenticate(token).await?;
+        if user.role != Role::SystemAdministrator {
+            warn!(user_id = %user.id, "administrator action refused: not an administrator");
+            return Err(SignInError::Forbidden);
+        }
+        Ok((user, session))
+    }
+
+    /// Who is signed in with `token`.
+    #[instrument(skip_all)]
+    pub async fn session(&self, token: &Token) -> Result<SessionInfo, SignInError> {
+        let (user, session) = self.authenticate(token).await?;
         self.session_info(&user, &session).await
     }
 
