@@ -236,6 +236,30 @@ impl SignIn {
     ) -> Result<SendCodeResponse, SignInError> {
         let pending = self.pending(token).await?;
         let user = self.active_user(&pending.user_id).await?;
+        self.issue_code(
+            courier,
+            &user,
+            Purpose::SignIn,
+            &pending.token_digest,
+            method,
+        )
+        .await
+    }
+
+    /// Sends `user` a new code for `purpose`, bound to `binding` (the digest
+    /// of the token it serves), in place of any earlier one, within the
+    /// sending limits.
+    pub async fn issue_code(
+        &self,
+        courier: &dyn Courier,
+        user: &User,
+        purpose: Purpose,
+        binding: &str,
+        method: Method,
+    ) -> Result<SendCodeResponse, SignInError> {
+        if user.status != UserStatus::Active {
+            return Err(SignInError::AccountLocked);
+        }
         let recipient = match method {
             Method::Email => user.email.clone().map(Recipient::Email),
             Method::Text => user.phone.clone().map(Recipient::Text),
@@ -246,7 +270,7 @@ impl SignIn {
             .ok_or(SignInError::MethodUnavailable { none_at_all: false })?;
 
         let now = self.clock.now();
-        let previous = self.store.challenge(&user.id, Purpose::SignIn).await?;
+        let previous = self.store.challenge(&user.id, purpose).await?;
         let (window_start, window_sends) = self.admit_send(previous.as_ref(), now)?;
         let code = self
             .random
@@ -254,11 +278,9 @@ impl SignIn {
             .map_err(|e| SignInError::Internal(e.to_string()))?;
         let challenge = Challenge {
             user_id: user.id.clone(),
-            purpose: Purpose::SignIn,
-            digest: self
-                .key
-                .digest(Purpose::SignIn, &user.id, &pending.token_digest, &code),
-            binding: pending.token_digest.clone(),
+            purpose,
+            digest: self.key.digest(purpose, &user.id, binding, &code),
+            binding: binding.to_owned(),
             method,
             issued_at: now,
             expires_at: now + self.policy.code_lifetime,
@@ -277,16 +299,19 @@ impl SignIn {
             });
         }
         let minutes = (self.policy.code_lifetime + 59) / 60;
-        if let Err(err) = courier
-            .deliver(&recipient, &code, Purpose::SignIn, minutes)
-            .await
-        {
+        if let Err(err) = courier.deliver(&recipient, &code, purpose, minutes).await {
             // Nobody received this code: withdraw it so the user may retry.
             self.store.withdraw_challenge(&challenge).await?;
             tracing::error!(user_id = %user.id, error = %err, "code delivery failed");
             return Err(SignInError::DeliveryFailed(err.0));
         }
-        info!(user_id = %user.id, method = ?method, destination = %destination, "code sent");
+        info!(
+            user_id = %user.id,
+            purpose = purpose.as_str(),
+            method = ?method,
+            destination = %destination,
+            "code sent"
+        );
         Ok(SendCodeResponse {
             method,
             destination,
@@ -330,6 +355,27 @@ impl SignIn {
     ) -> Result<Started, SignInError> {
         let pending = self.pending(token).await?;
         let user_id = pending.user_id.as_str();
+        self.check_code(user_id, Purpose::SignIn, &pending.token_digest, code)
+            .await?;
+        self.store
+            .delete_pending(user_id, &pending.token_digest)
+            .await?;
+        let user = self.active_user(user_id).await?;
+        let started = self.start_session(&user, true).await?;
+        info!(user_id, second_factor = true, "code verified, signed in");
+        Ok(started)
+    }
+
+    /// Checks `code` against the user's current challenge for `purpose`,
+    /// bound to `binding`. The entry is counted first; a right code is used
+    /// up and the count cleared; a wrong one at the limit locks the user.
+    pub async fn check_code(
+        &self,
+        user_id: &str,
+        purpose: Purpose,
+        binding: &str,
+        code: &ConfirmationCode,
+    ) -> Result<(), SignInError> {
         let limit = self.policy.attempt_limit;
         let count = match self.store.count_attempt(user_id, limit).await? {
             Attempt::Counted(count) => count,
@@ -349,23 +395,16 @@ impl SignIn {
         };
 
         let now = self.clock.now();
-        let challenge = self.store.challenge(user_id, Purpose::SignIn).await?;
+        let challenge = self.store.challenge(user_id, purpose).await?;
         let usable = challenge.filter(|c| {
             c.expires_at > now
-                && c.binding == pending.token_digest
-                && self
-                    .key
-                    .matches(&c.digest, Purpose::SignIn, user_id, &c.binding, code)
+                && c.binding == binding
+                && self.key.matches(&c.digest, purpose, user_id, binding, code)
         });
         if let Some(challenge) = usable {
             if self.store.consume_challenge(&challenge).await? {
-                self.store
-                    .delete_pending(user_id, &pending.token_digest)
-                    .await?;
-                let user = self.active_user(user_id).await?;
-                let started = self.start_session(&user, true).await?;
-                info!(user_id, second_factor = true, "code verified, signed in");
-                return Ok(started);
+                info!(user_id, purpose = purpose.as_str(), "code verified");
+                return Ok(());
             }
             // Used up a moment ago by a concurrent entry: a replay.
             warn!(user_id, "code refused: already used");
