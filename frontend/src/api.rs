@@ -8,8 +8,8 @@ use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use twofold_shared::api::{
-    LoginRequest, LoginResponse, SendCodeRequest, SendCodeResponse, SessionInfo, VerifyRequest,
-    VerifyResponse, paths,
+    ChangePasswordRequest, LoginRequest, LoginResponse, SendCodeRequest, SendCodeResponse,
+    SessionInfo, VerifyRequest, VerifyResponse, paths,
 };
 use twofold_shared::{ConfirmationCode, Method};
 
@@ -18,6 +18,11 @@ use crate::errors::Problem;
 /// Checks a username and password.
 pub async fn login(request: &LoginRequest) -> Result<LoginResponse, Problem> {
     read(exchange(post(paths::LOGIN, request)).await?).await
+}
+
+/// Replaces an initial password; answered like a sign-in.
+pub async fn change_password(request: &ChangePasswordRequest) -> Result<LoginResponse, Problem> {
+    read(exchange(post(paths::PASSWORD, request)).await?).await
 }
 
 /// Asks for a confirmation code by the chosen method.

@@ -15,6 +15,7 @@ use twofold_shared::api::{LoginResponse, MethodOption, SendCodeResponse, Session
 
 use crate::api;
 use crate::components::card::Card;
+use crate::pages::change_password::ChangePassword;
 use crate::pages::choose_method::ChooseMethod;
 use crate::pages::enter_code::EnterCode;
 use crate::pages::home::Home;
@@ -27,6 +28,8 @@ enum Screen {
     Checking,
     /// Username and password; `notice` explains why the person is back here.
     SignIn { notice: Option<String> },
+    /// The password was an initial one: choosing a new one.
+    ChangePassword,
     /// Choosing where the confirmation code goes.
     ChooseMethod,
     /// Typing the code that was sent.
@@ -58,6 +61,7 @@ pub fn App() -> impl IntoView {
     let password_accepted = Callback::new(move |response: LoginResponse| {
         set_screen.set(match response {
             LoginResponse::SignedIn { session } => Screen::Home { session },
+            LoginResponse::PasswordChangeRequired { .. } => Screen::ChangePassword,
             LoginResponse::CodeRequired { methods, .. } => {
                 set_methods.set(methods);
                 Screen::ChooseMethod
@@ -88,6 +92,10 @@ pub fn App() -> impl IntoView {
         Screen::SignIn { notice } => {
             view! { <SignIn notice on_result=password_accepted /> }.into_any()
         }
+        Screen::ChangePassword => view! {
+            <ChangePassword on_result=password_accepted on_start_over=start_over />
+        }
+        .into_any(),
         Screen::ChooseMethod => view! {
             <ChooseMethod
                 methods=methods.get_untracked()

@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 use twofold_shared::ErrorCode;
 use twofold_shared::code::CodeFormat;
-use twofold_shared::policy::CODE_LENGTH;
+use twofold_shared::policy::{CODE_LENGTH, MIN_PASSWORD_LENGTH};
 
 /// Why something the person asked for did not happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,10 @@ pub enum Problem {
     MissingCredentials,
     /// What was typed cannot be a confirmation code.
     CodeFormat(CodeFormat),
+    /// The new password is shorter than the policy allows.
+    PasswordTooShort,
+    /// The new password and its confirmation differ.
+    PasswordsDiffer,
 }
 
 /// An error answer from the server, read leniently: a code this page does not
@@ -45,6 +49,8 @@ pub struct Refusal {
     pub attempts_remaining: Option<u32>,
     /// Seconds to wait before trying again.
     pub retry_after_seconds: Option<i64>,
+    /// What is wrong with single fields of a form, for a person.
+    pub fields: Vec<String>,
 }
 
 /// `{"error": {...}}` with every field optional but the message, so that a
@@ -64,6 +70,14 @@ struct LenientDetail {
     attempts_remaining: Option<u32>,
     #[serde(default)]
     retry_after_seconds: Option<i64>,
+    #[serde(default)]
+    fields: Vec<LenientField>,
+}
+
+#[derive(Deserialize)]
+struct LenientField {
+    #[serde(default)]
+    message: String,
 }
 
 impl Problem {
@@ -82,6 +96,12 @@ impl Problem {
             message: error.message,
             attempts_remaining: error.attempts_remaining,
             retry_after_seconds: error.retry_after_seconds,
+            fields: error
+                .fields
+                .into_iter()
+                .map(|field| field.message.trim().to_owned())
+                .filter(|message| !message.is_empty())
+                .collect(),
         })
     }
 
@@ -125,17 +145,31 @@ impl fmt::Display for Problem {
             Problem::CodeFormat(CodeFormat::WrongLength) => {
                 write!(f, "The confirmation code has {CODE_LENGTH} digits.")
             }
+            Problem::PasswordTooShort => write!(
+                f,
+                "Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+            ),
+            Problem::PasswordsDiffer => f.write_str("The two passwords are not the same."),
         }
     }
 }
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The server's own message already says how many attempts are left
+        // and how long to wait; the numbers are added only to a fallback.
         let message = self.message.trim();
-        match (message.is_empty(), self.code) {
-            (false, _) => f.write_str(message)?,
-            (true, Some(code)) => f.write_str(code.message())?,
-            (true, None) => f.write_str("Something went wrong. Please try again.")?,
+        if !message.is_empty() {
+            f.write_str(message)?;
+            // A form's field problems say what exactly to correct.
+            for field in &self.fields {
+                write!(f, " {field}")?;
+            }
+            return Ok(());
+        }
+        match self.code {
+            Some(code) => f.write_str(code.message())?,
+            None => f.write_str("Something went wrong. Please try again.")?,
         }
         match self.attempts_remaining {
             Some(0) => f.write_str(" No attempts left.")?,
@@ -164,14 +198,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_wrong_code_says_how_many_attempts_are_left() {
+    fn the_servers_message_is_shown_as_it_is() {
         let body = r#"{"error":{"code":"invalid_code",
-            "message":"That code is not valid. Check it, or ask for a new one.",
-            "attempts_remaining":5}}"#;
+            "message":"That code is not valid. 6 attempts are left before your account is locked.",
+            "attempts_remaining":6}}"#;
         let problem = Problem::from_answer(401, body);
         assert_eq!(problem.code(), Some(ErrorCode::InvalidCode));
         assert_eq!(
             problem.to_string(),
+            "That code is not valid. 6 attempts are left before your account is locked."
+        );
+    }
+
+    #[test]
+    fn without_a_message_the_attempts_left_are_added_to_the_codes_own() {
+        let body = r#"{"error":{"code":"invalid_code","message":"","attempts_remaining":5}}"#;
+        assert_eq!(
+            Problem::from_answer(401, body).to_string(),
             "That code is not valid. Check it, or ask for a new one. 5 attempts left."
         );
     }
@@ -203,11 +246,24 @@ mod tests {
     }
 
     #[test]
-    fn throttling_says_when_to_try_again() {
-        let body = r#"{"error":{"code":"too_many_codes","message":"Wait.",
+    fn without_a_message_throttling_says_when_to_try_again() {
+        let body = r#"{"error":{"code":"too_many_codes","message":" ",
             "retry_after_seconds":25}}"#;
         let text = Problem::from_answer(429, body).to_string();
-        assert_eq!(text, "Wait. You can try again in 25 seconds.");
+        assert!(
+            text.ends_with(" You can try again in 25 seconds."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn field_problems_follow_the_message() {
+        let body = r#"{"error":{"code":"invalid_fields","message":"Some fields need correcting.",
+            "fields":[{"field":"new_password","message":"Too short."}]}}"#;
+        assert_eq!(
+            Problem::from_answer(422, body).to_string(),
+            "Some fields need correcting. Too short."
+        );
     }
 
     #[test]

@@ -3,9 +3,12 @@
 //! the code from the emulator's outbox, see a wrong code refused with the
 //! attempts left, sign in with the right one, reload, sign out.
 //!
+//! A second test locks a fresh user of its own out with wrong codes and
+//! checks the page says to contact the System Administrator.
+//!
 //! Each screen is saved to `docs/screenshots/` (sign-in, choose-method,
-//! enter-code, wrong-code, home), so the pictures in the docs are always of
-//! the app as it is.
+//! enter-code, wrong-code, home, locked), so the pictures in the docs are
+//! always of the app as it is.
 //!
 //! ChromeDriver is started on a free port with a fresh browser profile,
 //! unless `TWOFOLD_WEBDRIVER_URL` names one already running. The user comes
@@ -32,7 +35,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use twofold_e2e::{Stack, six_digits};
+use twofold_e2e::{PASSWORD, Stack, six_digits};
+use twofold_shared::policy::ATTEMPT_LIMIT;
 
 /// How long a screen may take to appear: a debug build of the functions
 /// hashes passwords slowly, and the first call to each function starts it.
@@ -48,7 +52,7 @@ const CHROMIUM_FLAGS: [&str; 8] = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--window-size=1000,800",
+    "--window-size=1000,900",
 ];
 
 fn var(name: &str, default: &str) -> String {
@@ -57,12 +61,30 @@ fn var(name: &str, default: &str) -> String {
 
 #[tokio::test]
 async fn a_person_signs_in_with_an_emailed_code_and_signs_out() {
+    in_browser(sign_in_and_out).await;
+}
+
+#[tokio::test]
+async fn seventh_wrong_code_locks_the_account_and_names_who_can_help() {
+    in_browser(lock_out).await;
+}
+
+/// Runs `test` in a fresh headless Chromium and closes it, whatever happened.
+async fn in_browser(test: impl AsyncFnOnce(&Client, &Stack) -> Result<()>) {
     let driver = WebDriver::start()
         .await
         .expect("a WebDriver to drive Chromium");
     let browser = driver.browser().await.expect("a headless Chromium");
-    let outcome = sign_in_and_out(&browser, &Stack::from_env()).await;
-    // Close the browser whatever happened; the outcome is what the test says.
+    let outcome = test(&browser, &Stack::from_env()).await;
+    if outcome.is_err() {
+        // What the page showed when it went wrong, for whoever reads the log.
+        let shot = driver.profile.with_extension("failure.png");
+        if let Ok(png) = browser.screenshot().await
+            && std::fs::write(&shot, png).is_ok()
+        {
+            eprintln!("the page at the failure: {}", shot.display());
+        }
+    }
     let _ = browser.close().await;
     outcome.unwrap();
 }
@@ -74,9 +96,7 @@ async fn sign_in_and_out(browser: &Client, stack: &Stack) -> Result<()> {
     let account = var("TWOFOLD_TEST_ACCOUNT", "Riverside Family Health");
     let page = Page(browser);
 
-    browser
-        .goto(&format!("{}/", stack.web.trim_end_matches('/')))
-        .await?;
+    browser.goto(&stack.web).await?;
     page.type_into("#username", &username).await?;
     page.type_into("#password", &password).await?;
     page.screenshot("sign-in").await?;
@@ -88,7 +108,7 @@ async fn sign_in_and_out(browser: &Client, stack: &Stack) -> Result<()> {
         .text("label[for='method-email'] .choice-destination")
         .await?;
     page.click("#method-email").await?;
-    let before = stack.outbox().await?.len();
+    let before = emails_to(stack, &shown_address).await?;
     page.click("#send-code").await?;
 
     page.wait_for("#code").await?;
@@ -106,7 +126,7 @@ async fn sign_in_and_out(browser: &Client, stack: &Stack) -> Result<()> {
 
     page.type_into("#code", &wrong(&code)).await?;
     page.click("#confirm").await?;
-    let refusal = page.wait_for_text("#error", "attempts left").await?;
+    let refusal = page.wait_for_text("#error", "attempt").await?;
     ensure!(
         refusal.contains("not valid"),
         "a wrong code is refused: {refusal:?}"
@@ -142,24 +162,73 @@ async fn sign_in_and_out(browser: &Client, stack: &Stack) -> Result<()> {
     Ok(())
 }
 
-/// The code in the first message sent after the first `before`, to an
-/// address the page showed as `masked`.
+/// A user of its own, so locking it disturbs no other test or person.
+async fn lock_out(browser: &Client, stack: &Stack) -> Result<()> {
+    let user = stack.fresh_user(true).await?;
+    let page = Page(browser);
+    browser.goto(&stack.web).await?;
+    page.type_into("#username", &user.username).await?;
+    page.type_into("#password", PASSWORD).await?;
+    page.click("#sign-in").await?;
+    page.click("#method-email").await?;
+    let before = stack.sent_to(&user.email).await?;
+    page.click("#send-code").await?;
+    page.wait_for("#code").await?;
+    let wrong_code = wrong(&stack.code_sent_to(&user.email, before).await?);
+
+    for left in (1..ATTEMPT_LIMIT).rev() {
+        page.type_into("#code", &wrong_code).await?;
+        page.click("#confirm").await?;
+        page.wait_for_text("#error", &format!("{left} attempt"))
+            .await?;
+    }
+    page.type_into("#code", &wrong_code).await?;
+    page.click("#confirm").await?;
+    let locked = page.wait_for_text("#error", "System Administrator").await?;
+    ensure!(
+        locked.contains("locked"),
+        "the account is locked: {locked:?}"
+    );
+    ensure!(
+        !page.find("#confirm").await?.is_enabled().await?,
+        "no more codes can be tried"
+    );
+    page.screenshot("locked").await?;
+    Ok(())
+}
+
+/// How many emails went to addresses that mask to `masked`.
+async fn emails_to(stack: &Stack, masked: &str) -> Result<usize> {
+    let outbox = stack.outbox().await?;
+    Ok(outbox
+        .iter()
+        .filter(|sent| masks_to(&sent.to, masked))
+        .count())
+}
+
+/// The code in the newest email to an address that masks to `masked`, once
+/// there are more than `before` of them. The page shows only the masked
+/// address, so that is how the test finds the message the page speaks of.
 async fn new_code_for(stack: &Stack, before: usize, masked: &str) -> Result<String> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let outbox = stack.outbox().await?;
-        let mine = outbox
+        let mine: Vec<_> = outbox
             .iter()
-            .skip(before)
-            .find(|sent| twofold_shared::mask::email(&sent.to) == masked);
-        if let Some(sent) = mine {
+            .filter(|sent| masks_to(&sent.to, masked))
+            .collect();
+        if let Some(sent) = mine.last().filter(|_| mine.len() > before) {
             return six_digits(&sent.body).with_context(|| format!("no code in {:?}", sent.body));
         }
         if Instant::now() > deadline {
-            bail!("no email reached {masked}");
+            bail!("no new email reached {masked}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+fn masks_to(address: &str, masked: &str) -> bool {
+    twofold_shared::mask::email(address) == masked
 }
 
 /// A code that is surely wrong: every digit moved on by one.
