@@ -179,3 +179,34 @@ pub struct Session {
     /// When it ends.
     pub expires_at: i64,
 }
+
+/// An account's two-factor switch, with its last change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TwoFactorSetting {
+    /// Whether every user needs a code to sign in.
+    pub enabled: bool,
+    /// The last change made through the settings, if any.
+    pub last_change: Option<TwoFactorChange>,
+    /// While 2FA is on: digest of the session it was turned on in, the one
+    /// session started without a second factor that stays valid.
+    pub enabling_session: Option<String>,
+}
+
+/// One change of an account's two-factor switch: the audit event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TwoFactorChange {
+    /// Random id that tells apart events of the same second.
+    pub id: String,
+    /// The account changed.
+    pub account_id: String,
+    /// The System Administrator who changed it.
+    pub actor_id: String,
+    /// That administrator's name at the time.
+    pub actor_name: String,
+    /// The state before.
+    pub from: bool,
+    /// The state after.
+    pub to: bool,
+    /// When.
+    pub at: i64,
+}

@@ -9,7 +9,10 @@
 
 use async_trait::async_trait;
 
-use crate::model::{Account, Challenge, PendingSignIn, Practice, Purpose, Session, User};
+use crate::model::{
+    Account, Challenge, PendingSignIn, Practice, Purpose, Session, TwoFactorChange,
+    TwoFactorSetting, User,
+};
 
 pub mod dynamo;
 pub mod memory;
@@ -127,7 +130,30 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError>;
 }
 
-/// Everything the sign-in service needs from a store.
-pub trait Store: Directory + SignInStore + SessionStore {}
+/// An account's two-factor switch and the audit trail of its changes.
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    /// The account's two-factor setting; `None` when there is no such
+    /// account. Read consistently.
+    async fn two_factor(&self, account_id: &str) -> Result<Option<TwoFactorSetting>, StoreError>;
+    /// Turns the switch from `change.from` to `change.to`, keeps `change` as
+    /// the last change and as an audit event, in one write that succeeds only
+    /// while the switch is still `change.from`. `session` is the digest of
+    /// the session the change is made in, kept while 2FA is on. `false` when
+    /// the switch was not `change.from` (or there is no such account).
+    async fn change_two_factor(
+        &self,
+        change: &TwoFactorChange,
+        session: &str,
+    ) -> Result<bool, StoreError>;
+    /// Every change of the account's switch, newest first.
+    async fn two_factor_changes(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<TwoFactorChange>, StoreError>;
+}
 
-impl<T: Directory + SignInStore + SessionStore> Store for T {}
+/// Everything the services need from a store.
+pub trait Store: Directory + SignInStore + SessionStore + SettingsStore {}
+
+impl<T: Directory + SignInStore + SessionStore + SettingsStore> Store for T {}

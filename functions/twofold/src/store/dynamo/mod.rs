@@ -35,6 +35,8 @@ use crate::model::{
     Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
 
+mod settings;
+
 type Item = HashMap<String, AttributeValue>;
 
 const CONDITION_FAILED: &str = "ConditionalCheckFailedException";

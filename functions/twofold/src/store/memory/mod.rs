@@ -12,6 +12,8 @@ use crate::model::{
     Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
 
+mod settings;
+
 #[derive(Debug, Default)]
 struct State {
     accounts: HashMap<String, Account>,
@@ -21,6 +23,7 @@ struct State {
     pending: HashMap<(String, String), PendingSignIn>,
     challenges: HashMap<(String, Purpose), Challenge>,
     sessions: HashMap<(String, String), Session>,
+    two_factor: settings::TwoFactorState,
 }
 
 /// A store held in memory.
