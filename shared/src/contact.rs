@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::mask;
 
@@ -30,12 +31,10 @@ impl Method {
     }
 }
 
-/// An email address in canonical form: trimmed and lower-cased.
-//
-// Known shortcoming: canonicalisation is ASCII case-folding only. Unicode
-// normalisation (so look-alike forms compare equal) belongs with the contact
-// rules of the users view; until then two visually equal addresses written
-// with different code points are different addresses.
+/// An email address in canonical form: Unicode compatibility-normalised
+/// (NFKC), lower-cased, normalised again, and trimmed. `Mike@Example.com`,
+/// `mike@example.com` and the full-width `ｍｉｋｅ＠ｅｘａｍｐｌｅ．ｃｏｍ` are one
+/// address.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
@@ -53,7 +52,9 @@ pub enum EmailFormat {
 impl Email {
     /// Reads and canonicalises an address.
     pub fn parse(text: &str) -> Result<Self, EmailFormat> {
-        let text = text.trim();
+        let folded: String = text.nfkc().collect::<String>().to_lowercase();
+        let canonical: String = folded.nfkc().collect();
+        let text = canonical.trim();
         if text.len() > 254 {
             return Err(EmailFormat::TooLong);
         }
@@ -67,7 +68,7 @@ impl Email {
         if !domain.contains('.') || domain.split('.').any(str::is_empty) {
             return Err(EmailFormat::BadDomain);
         }
-        Ok(Self(text.to_lowercase()))
+        Ok(Self(text.to_owned()))
     }
 
     /// The canonical address.
@@ -129,6 +130,9 @@ mod tests {
     fn addresses_are_canonicalised_or_refused() {
         let cases = [
             (" Mike@Example.COM ", Ok("mike@example.com")),
+            ("ｍｉｋｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", Ok("mike@example.com")),
+            ("Ｍike@example.com", Ok("mike@example.com")),
+            ("ÉLODIE@exemple.fr", Ok("élodie@exemple.fr")),
             ("a.b+c@mail.example.org", Ok("a.b+c@mail.example.org")),
             ("mike.example.com", Err(EmailFormat::NotAnAddress)),
             ("@example.com", Err(EmailFormat::NotAnAddress)),

@@ -31,8 +31,8 @@ struct DemoUser {
     phone: &'static str,
 }
 
-// Phone numbers are from the UK range set aside for drama (07700 900xxx),
-// so no real phone is ever texted.
+// Phone numbers are from the range the North American plan sets aside for
+// fiction (555-0100 to 555-0199), so no real phone is ever texted.
 const DEMO_USERS: [DemoUser; 3] = [
     DemoUser {
         id: "demo-admin",
@@ -41,7 +41,7 @@ const DEMO_USERS: [DemoUser; 3] = [
         role: Role::SystemAdministrator,
         practices: &["riverside-clinic", "hillcrest-pediatrics"],
         email: "alex.morgan@riverside.test",
-        phone: "+447700900100",
+        phone: "+12065550100",
     },
     DemoUser {
         id: "demo-pat",
@@ -50,7 +50,7 @@ const DEMO_USERS: [DemoUser; 3] = [
         role: Role::User,
         practices: &["riverside-clinic"],
         email: "pat.quinn@riverside.test",
-        phone: "+447700900123",
+        phone: "+12065550123",
     },
     DemoUser {
         id: "demo-sam",
@@ -59,7 +59,7 @@ const DEMO_USERS: [DemoUser; 3] = [
         role: Role::User,
         practices: &["hillcrest-pediatrics"],
         email: "sam.rivera@riverside.test",
-        phone: "+447700900456",
+        phone: "+12065550145",
     },
 ];
 

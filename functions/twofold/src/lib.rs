@@ -10,6 +10,7 @@ pub mod app;
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod contact;
 pub mod courier;
 pub mod digest;
 pub mod http;
