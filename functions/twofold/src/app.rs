@@ -17,6 +17,8 @@ pub struct App {
     pub settings: Settings,
     /// The sign-in service over DynamoDB.
     pub sign_in: SignIn,
+    /// The store behind it, for the other services.
+    pub store: Arc<DynamoStore>,
 }
 
 impl App {
@@ -26,15 +28,22 @@ impl App {
         crate::telemetry::init();
         let settings = Settings::from_env()?;
         let config = aws::sdk_config().await;
-        let store = DynamoStore::new(aws::dynamodb(&config), settings.table.clone());
+        let store = Arc::new(DynamoStore::new(
+            aws::dynamodb(&config),
+            settings.table.clone(),
+        ));
         let sign_in = SignIn::new(
-            Arc::new(store),
+            store.clone(),
             Arc::new(SystemClock),
             Arc::new(OsRandom),
             settings.code_key.clone(),
             settings.policy,
         );
-        Ok(Self { settings, sign_in })
+        Ok(Self {
+            settings,
+            sign_in,
+            store,
+        })
     }
 
     /// Builds the courier for functions that send codes.

@@ -2,4 +2,5 @@
 //! [`crate::courier`], [`crate::clock`] and [`crate::random`].
 
 pub mod readiness;
+pub mod settings;
 pub mod signin;

@@ -488,16 +488,40 @@ impl SignIn {
     }
 
     /// The user and session behind a session token, if both are current.
+    ///
+    /// While the account has 2FA on, a session started without a second
+    /// factor is ended, unless it is the one 2FA was turned on in: this holds
+    /// for sessions started before the change and for any started while it
+    /// was being made, without a scan of the account's sessions.
     pub async fn authenticate(&self, token: &Token) -> Result<(User, Session), SignInError> {
         let session = self.store.session(token.user_id(), &token.digest()).await?;
         let session = match session {
             Some(session) if session.expires_at > self.clock.now() => session,
             _ => return Err(SignInError::NotSignedIn),
         };
+        if !session.second_factor && self.second_factor_required(&session).await? {
+            self.store
+                .delete_session(&session.user_id, &session.token_digest)
+                .await?;
+            info!(
+                user_id = %session.user_id,
+                "session ended: started without a second factor, which is now required"
+            );
+            return Err(SignInError::NotSignedIn);
+        }
         match self.store.user(&session.user_id).await? {
             Some(user) if user.status == UserStatus::Active => Ok((user, session)),
             _ => Err(SignInError::NotSignedIn),
         }
+    }
+
+    /// Whether the session's account now has 2FA on and the session is not
+    /// the one it was turned on in.
+    async fn second_factor_required(&self, session: &Session) -> Result<bool, SignInError> {
+        let setting = self.store.two_factor(&session.account_id).await?;
+        Ok(setting.is_some_and(|s| {
+            s.enabled && s.enabling_session.as_deref() != Some(session.token_digest.as_str())
+        }))
     }
 
     /// Like [`Self::authenticate`], for System Administrators only.
