@@ -55,12 +55,25 @@ mod tests {
     #[test]
     fn one_number_in_many_writings_is_one_e164() {
         let us = region("us").unwrap();
-        for typed in ["(415) 555-2671", "+1 415 555 2671", "011 1 415 555 2671", "415.555.2671"] {
-            assert_eq!(mobile(typed, us).unwrap().as_str(), "+14155552671", "{typed:?}");
+        for typed in [
+            "(415) 555-2671",
+            "+1 415 555 2671",
+            "011 1 415 555 2671",
+            "415.555.2671",
+        ] {
+            assert_eq!(
+                mobile(typed, us).unwrap().as_str(),
+                "+14155552671",
+                "{typed:?}"
+            );
         }
         let gb = region("GB").unwrap();
         for typed in ["07911 123456", "+44 7911 123456", "00 44 7911 123456"] {
-            assert_eq!(mobile(typed, gb).unwrap().as_str(), "+447911123456", "{typed:?}");
+            assert_eq!(
+                mobile(typed, gb).unwrap().as_str(),
+                "+447911123456",
+                "{typed:?}"
+            );
         }
     }
 
@@ -72,7 +85,14 @@ mod tests {
             assert!(mobile(typed, gb).is_err(), "{typed:?}");
         }
         // The UK's drama range and a US area code that does not exist.
-        for typed in ["07700 900123", "+1 555 010 4477", "", "12", "not a number", "+1555"] {
+        for typed in [
+            "07700 900123",
+            "+1 555 010 4477",
+            "",
+            "12",
+            "not a number",
+            "+1555",
+        ] {
             assert!(mobile(typed, gb).is_err(), "{typed:?}");
         }
     }

@@ -83,6 +83,24 @@ impl From<SignInError> for ApiError {
             SignInError::AccountLocked => Self::new(ErrorCode::AccountLocked),
             SignInError::NotSignedIn => Self::new(ErrorCode::NotSignedIn),
             SignInError::Forbidden => Self::new(ErrorCode::Forbidden),
+            SignInError::WeakPassword => {
+                let mut error = Self::new(ErrorCode::InvalidFields);
+                error
+                    .0
+                    .error
+                    .fields
+                    .push(twofold_shared::admin::FieldProblem {
+                        field: "new_password".into(),
+                        message: format!(
+                            "Choose a password of at least {} characters, other than the one \
+                         you were given.",
+                            twofold_shared::policy::MIN_PASSWORD_LENGTH
+                        ),
+                    });
+                error.0.error.message = error.0.error.fields[0].message.clone();
+                error
+            }
+            SignInError::PasswordChangeRequired => Self::new(ErrorCode::PasswordChangeRequired),
             SignInError::DeliveryFailed(_) => Self::new(ErrorCode::DeliveryFailed),
             SignInError::Store(err) => {
                 tracing::error!(error = %err, "store failure");

@@ -138,6 +138,9 @@ pub struct PendingSignIn {
     pub user_id: String,
     /// When it stops being usable.
     pub expires_at: i64,
+    /// Whether it waits for a new password (after an initial one) rather
+    /// than for a code: such a sign-in can do nothing else.
+    pub password_change: bool,
 }
 
 /// The current confirmation code of one user for one purpose.
@@ -209,4 +212,24 @@ pub struct TwoFactorChange {
     pub to: bool,
     /// When.
     pub at: i64,
+}
+
+/// Something an administrator did, or that happened to a user, kept for
+/// the account's audit trail. Never holds a full address or number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// The account it happened in.
+    pub account_id: String,
+    /// When.
+    pub at: i64,
+    /// Who did it: a user id, `system` for the service, `operator` for an
+    /// operator command.
+    pub actor: String,
+    /// What happened, e.g. `user_locked`, `user_reactivated`,
+    /// `contact_changed`.
+    pub action: String,
+    /// The user it happened to, if any.
+    pub subject: Option<String>,
+    /// Detail safe to keep, e.g. masked destinations.
+    pub detail: String,
 }

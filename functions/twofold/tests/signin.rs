@@ -22,7 +22,7 @@ use twofold::password;
 use twofold::random::{OsRandom, Random, RandomUnavailable};
 use twofold::service::signin::{LoginOutcome, SignIn, SignInError};
 use twofold::store::memory::MemoryStore;
-use twofold::store::{Directory, Provisioning, SignInStore};
+use twofold::store::{Created, Directory, Provisioning, SignInStore};
 use twofold_shared::api::{LoginResponse, Role};
 use twofold_shared::{ConfirmationCode, Email, Method, Phone};
 
@@ -464,4 +464,59 @@ async fn a_burst_of_wrong_codes_counts_exactly_the_limit() {
     let user = w.store.user("u1").await.unwrap().unwrap();
     assert_eq!(user.failed_attempts, 7);
     assert_eq!(user.status, UserStatus::Locked);
+}
+
+#[tokio::test]
+async fn an_initial_password_opens_nothing_until_it_is_replaced() {
+    let w = world(true, &["424242"]).await;
+    let mut fresh = user("u2", "newbie");
+    fresh.must_change_password = true;
+    fresh.email = Some(Email::parse("newbie@example.com").unwrap());
+    fresh.phone = Some(Phone::from_e164("+12065550177").unwrap());
+    assert_eq!(w.store.create_user(&fresh).await.unwrap(), Created::Created);
+    let LoginOutcome::PasswordChangeRequired { token, .. } =
+        w.service.login("newbie", PASSWORD).await.unwrap()
+    else {
+        panic!("expected a password change");
+    };
+    let send = w.service.send_code(&w.outbox, &token, Method::Email).await;
+    assert!(
+        matches!(send, Err(SignInError::PasswordChangeRequired)),
+        "{send:?}"
+    );
+    let short = w.service.change_password(&token, "short").await;
+    assert!(matches!(short, Err(SignInError::WeakPassword)), "{short:?}");
+    let same = w.service.change_password(&token, PASSWORD).await;
+    assert!(matches!(same, Err(SignInError::WeakPassword)), "{same:?}");
+    let next = w
+        .service
+        .change_password(&token, "a brand new passphrase")
+        .await;
+    assert!(
+        matches!(next, Ok(LoginOutcome::CodeRequired { .. })),
+        "{next:?}"
+    );
+    // The old password no longer works; the new one does, with no detour.
+    assert!(w.service.login("newbie", PASSWORD).await.is_err());
+    let again = w
+        .service
+        .login("newbie", "a brand new passphrase")
+        .await
+        .unwrap();
+    assert!(matches!(again, LoginOutcome::CodeRequired { .. }));
+}
+
+#[tokio::test]
+async fn a_lock_is_kept_in_the_audit_trail() {
+    use twofold::store::UserAdmin;
+    let w = world(true, &["111111"]).await;
+    let pending = w.pending().await;
+    w.send(&pending).await.unwrap();
+    for _ in 0..7 {
+        let _ = w.service.verify(&pending, &code("999999")).await;
+    }
+    let trail = w.store.audit_trail("acct").await.unwrap();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0].action, "user_locked");
+    assert_eq!(trail[0].subject.as_deref(), Some("u1"));
 }

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::config::Policy;
 use crate::courier::{Courier, Recipient};
 use crate::digest::{CodeKey, Token};
-use crate::model::{Challenge, PendingSignIn, Purpose, Session, User, UserStatus};
+use crate::model::{AuditEvent, Challenge, PendingSignIn, Purpose, Session, User, UserStatus};
 use crate::password;
 use crate::random::Random;
 use crate::store::{Attempt, Store, StoreError};
@@ -63,6 +63,12 @@ pub enum SignInError {
     /// No session.
     #[error("not signed in")]
     NotSignedIn,
+    /// The new password is too short, or is the initial one.
+    #[error("weak password")]
+    WeakPassword,
+    /// A pending sign-in is at another step than the one asked for.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// Signed in, but not a System Administrator of the account.
     #[error("forbidden")]
     Forbidden,
@@ -86,6 +92,14 @@ pub enum LoginOutcome {
         token: Token,
         /// What the SPA shows.
         info: SessionInfo,
+    },
+    /// The password was an initial one: a pending sign-in waits for a new
+    /// password.
+    PasswordChangeRequired {
+        /// Pending token for the cookie.
+        token: Token,
+        /// What the SPA shows.
+        response: LoginResponse,
     },
     /// 2FA is on: a pending sign-in waits for a code.
     CodeRequired {
@@ -162,13 +176,48 @@ impl SignIn {
             warn!(user_id = %user.id, "sign-in refused: account locked");
             return Err(SignInError::AccountLocked);
         }
+        if user.must_change_password {
+            let token = self.token(&user.id)?;
+            self.put_pending(&user, &token, true).await?;
+            info!(user_id = %user.id, "initial password accepted, new password required");
+            return Ok(LoginOutcome::PasswordChangeRequired {
+                token,
+                response: LoginResponse::PasswordChangeRequired {
+                    expires_in_seconds: self.policy.pending_lifetime,
+                },
+            });
+        }
+        self.second_step(&user).await
+    }
+
+    async fn put_pending(
+        &self,
+        user: &User,
+        token: &Token,
+        password_change: bool,
+    ) -> Result<(), SignInError> {
+        let now = self.clock.now();
+        self.store
+            .put_pending(&PendingSignIn {
+                token_digest: token.digest(),
+                user_id: user.id.clone(),
+                expires_at: now + self.policy.pending_lifetime,
+                password_change,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// After the password: a session when the account has 2FA off, a
+    /// pending sign-in waiting for a code when it is on.
+    async fn second_step(&self, user: &User) -> Result<LoginOutcome, SignInError> {
         let account = self
             .store
             .account(&user.account_id)
             .await?
             .ok_or_else(|| SignInError::Internal(format!("user {} has no account", user.id)))?;
         if !account.two_factor_enabled {
-            let started = self.start_session(&user, false).await?;
+            let started = self.start_session(user, false).await?;
             info!(user_id = %user.id, second_factor = false, "signed in");
             return Ok(LoginOutcome::SignedIn {
                 token: started.token,
@@ -191,14 +240,7 @@ impl SignIn {
             return Err(SignInError::MethodUnavailable { none_at_all: true });
         }
         let token = self.token(&user.id)?;
-        let now = self.clock.now();
-        self.store
-            .put_pending(&PendingSignIn {
-                token_digest: token.digest(),
-                user_id: user.id.clone(),
-                expires_at: now + self.policy.pending_lifetime,
-            })
-            .await?;
+        self.put_pending(user, &token, false).await?;
         info!(user_id = %user.id, "password accepted, code required");
         Ok(LoginOutcome::CodeRequired {
             token,
@@ -209,12 +251,55 @@ impl SignIn {
         })
     }
 
-    /// The pending sign-in behind `token`, if it is still usable.
+    /// Sets the new password of a sign-in that started with an initial
+    /// one, then goes on as a sign-in with that password would.
+    #[instrument(skip_all)]
+    pub async fn change_password(
+        &self,
+        token: &Token,
+        new_password: &str,
+    ) -> Result<LoginOutcome, SignInError> {
+        let pending = self.pending_at(token, true).await?;
+        let user = self.active_user(&pending.user_id).await?;
+        let long_enough =
+            new_password.chars().count() >= twofold_shared::policy::MIN_PASSWORD_LENGTH;
+        if !long_enough || password::verify(new_password, &user.password_hash) {
+            return Err(SignInError::WeakPassword);
+        }
+        let hash =
+            password::hash(new_password).map_err(|e| SignInError::Internal(e.to_string()))?;
+        self.store.set_password(&user.id, &hash).await?;
+        self.store
+            .delete_pending(&user.id, &pending.token_digest)
+            .await?;
+        info!(user_id = %user.id, "initial password replaced");
+        self.second_step(&user).await
+    }
+
+    /// The pending sign-in behind `token`, if it is still usable and
+    /// waits for a code.
     async fn pending(&self, token: &Token) -> Result<PendingSignIn, SignInError> {
+        self.pending_at(token, false).await
+    }
+
+    /// The pending sign-in behind `token`, if it is still usable and at the
+    /// given stage: a sign-in that waits for a new password opens nothing
+    /// else, and one that waits for a code cannot change the password.
+    async fn pending_at(
+        &self,
+        token: &Token,
+        password_change: bool,
+    ) -> Result<PendingSignIn, SignInError> {
         let pending = self.store.pending(token.user_id(), &token.digest()).await?;
         match pending {
-            Some(pending) if pending.expires_at > self.clock.now() => Ok(pending),
-            _ => Err(SignInError::SignInExpired),
+            Some(pending) if pending.expires_at <= self.clock.now() => {
+                Err(SignInError::SignInExpired)
+            }
+            Some(pending) if pending.password_change != password_change => {
+                Err(SignInError::PasswordChangeRequired)
+            }
+            Some(pending) => Ok(pending),
+            None => Err(SignInError::SignInExpired),
         }
     }
 
@@ -416,6 +501,7 @@ impl SignIn {
                 attempts = count,
                 "account locked after wrong codes"
             );
+            self.record_lock(user_id, count, now).await;
             return Err(SignInError::AccountLocked);
         }
         info!(
@@ -426,6 +512,26 @@ impl SignIn {
         Err(SignInError::InvalidCode {
             attempts_remaining: limit.saturating_sub(count),
         })
+    }
+
+    /// Keeps the lock in the account's audit trail. The lock holds whether
+    /// or not this write succeeds, so a failure is logged, not returned.
+    async fn record_lock(&self, user_id: &str, count: u32, now: i64) {
+        let account_id = match self.store.user(user_id).await {
+            Ok(Some(user)) => user.account_id,
+            _ => return tracing::error!(user_id, "locked user missing from the audit trail"),
+        };
+        let event = AuditEvent {
+            account_id,
+            at: now,
+            actor: "system".into(),
+            action: "user_locked".into(),
+            subject: Some(user_id.to_owned()),
+            detail: format!("{count} wrong confirmation codes in a row"),
+        };
+        if let Err(err) = self.store.record(&event).await {
+            tracing::error!(user_id, error = %err, "lock not recorded in the audit trail");
+        }
     }
 
     async fn start_session(

@@ -9,8 +9,10 @@
 
 use async_trait::async_trait;
 
+use twofold_shared::{Email, Phone};
+
 use crate::model::{
-    Account, Challenge, PendingSignIn, Practice, Purpose, Session, TwoFactorChange,
+    Account, AuditEvent, Challenge, PendingSignIn, Practice, Purpose, Session, TwoFactorChange,
     TwoFactorSetting, User,
 };
 
@@ -46,6 +48,49 @@ pub enum Created {
     Created,
     /// Another user has that username.
     UsernameTaken,
+    /// Another user has that email address.
+    EmailTaken,
+    /// Another user has that mobile phone.
+    PhoneTaken,
+}
+
+/// The outcome of changing a user's contact details.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactChange {
+    /// Changed, and the new details are claimed for this user.
+    Changed,
+    /// Another user has one of them; nothing changed.
+    Taken {
+        /// The email address is taken.
+        email: bool,
+        /// The phone is taken.
+        phone: bool,
+    },
+    /// The user changed meanwhile; nothing changed.
+    Conflict,
+}
+
+/// The System Administrator's changes to users, and the audit trail.
+#[async_trait]
+pub trait UserAdmin: Send + Sync {
+    /// Replaces the user's email and phone (`None` removes one), claiming
+    /// the new ones and releasing the old in one transaction, provided the
+    /// user still has the details `user` shows.
+    async fn change_contact(
+        &self,
+        user: &User,
+        email: Option<&Email>,
+        phone: Option<&Phone>,
+    ) -> Result<ContactChange, StoreError>;
+    /// Unlocks a locked user of `account_id` and clears the count. `false`
+    /// when there is no such locked user in that account.
+    async fn reactivate(&self, account_id: &str, user_id: &str) -> Result<bool, StoreError>;
+    /// Sets a password the user chose, ending the initial-password state.
+    async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError>;
+    /// Keeps an audit event.
+    async fn record(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// The account's audit events, oldest first.
+    async fn audit_trail(&self, account_id: &str) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Accounts, practices and users, as read at sign-in.
@@ -154,6 +199,6 @@ pub trait SettingsStore: Send + Sync {
 }
 
 /// Everything the services need from a store.
-pub trait Store: Directory + SignInStore + SessionStore + SettingsStore {}
+pub trait Store: Directory + SignInStore + SessionStore + SettingsStore + UserAdmin {}
 
-impl<T: Directory + SignInStore + SessionStore + SettingsStore> Store for T {}
+impl<T: Directory + SignInStore + SessionStore + SettingsStore + UserAdmin> Store for T {}

@@ -36,6 +36,7 @@ use crate::model::{
 };
 
 mod settings;
+mod users;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -429,7 +430,7 @@ impl Provisioning for DynamoStore {
     }
 
     async fn create_user(&self, user: &User) -> Result<Created, StoreError> {
-        let claim = Put::builder()
+        let claim_username = Put::builder()
             .table_name(&self.table)
             .item("pk", s(username_pk(&user.username)))
             .item("sk", s("USERNAME"))
@@ -443,17 +444,31 @@ impl Provisioning for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let result = self
+        let mut request = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(claim).build())
-            .transact_items(TransactWriteItem::builder().put(profile).build())
-            .send()
-            .await;
-        match result {
+            .transact_items(TransactWriteItem::builder().put(claim_username).build())
+            .transact_items(TransactWriteItem::builder().put(profile).build());
+        if let Some(email) = &user.email {
+            let claim = users::claim(&self.table, users::email_pk(email), &user.id)?;
+            request = request.transact_items(claim);
+        }
+        if let Some(phone) = &user.phone {
+            let claim = users::claim(&self.table, users::phone_pk(phone), &user.id)?;
+            request = request.transact_items(claim);
+        }
+        match request.send().await {
             Ok(_) => Ok(Created::Created),
-            Err(err) if condition_failed(&err) => Ok(Created::UsernameTaken),
-            Err(err) => Err(unavailable(err)),
+            Err(err) => match users::failed_items(&err) {
+                Some(failed) if failed.first() == Some(&true) => Ok(Created::UsernameTaken),
+                Some(failed) if failed.get(1) == Some(&true) => Ok(Created::UsernameTaken),
+                Some(failed) if user.email.is_some() && failed.get(2) == Some(&true) => {
+                    Ok(Created::EmailTaken)
+                }
+                Some(_) if user.phone.is_some() => Ok(Created::PhoneTaken),
+                _ if condition_failed(&err) => Ok(Created::UsernameTaken),
+                _ => Err(unavailable(err)),
+            },
         }
     }
 }
@@ -467,6 +482,10 @@ impl SignInStore for DynamoStore {
             ("user_id".into(), s(&pending.user_id)),
             ("expires_at".into(), n(pending.expires_at)),
             ("ttl".into(), n(pending.expires_at)),
+            (
+                "password_change".into(),
+                AttributeValue::Bool(pending.password_change),
+            ),
         ]))
         .await
     }
@@ -484,6 +503,7 @@ impl SignInStore for DynamoStore {
                 token_digest: token_digest.to_owned(),
                 user_id: get_s(&item, "user_id")?,
                 expires_at: get_n(&item, "expires_at")?,
+                password_change: get_bool(&item, "password_change")?,
             })
         })
         .transpose()

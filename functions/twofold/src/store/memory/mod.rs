@@ -9,10 +9,11 @@ use async_trait::async_trait;
 
 use super::{Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError};
 use crate::model::{
-    Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
+    Account, AuditEvent, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
 
 mod settings;
+mod users;
 
 #[derive(Debug, Default)]
 struct State {
@@ -24,6 +25,9 @@ struct State {
     challenges: HashMap<(String, Purpose), Challenge>,
     sessions: HashMap<(String, String), Session>,
     two_factor: settings::TwoFactorState,
+    /// Owner of each claimed email address and phone, by claim key.
+    claims: HashMap<String, String>,
+    audit: Vec<AuditEvent>,
 }
 
 /// A store held in memory.
@@ -97,6 +101,17 @@ impl Provisioning for MemoryStore {
         let username = user.username.to_lowercase();
         if state.usernames.contains_key(&username) || state.users.contains_key(&user.id) {
             return Ok(Created::UsernameTaken);
+        }
+        let email = user.email.as_ref().map(users::email_key);
+        let phone = user.phone.as_ref().map(users::phone_key);
+        if email.as_ref().is_some_and(|k| state.claims.contains_key(k)) {
+            return Ok(Created::EmailTaken);
+        }
+        if phone.as_ref().is_some_and(|k| state.claims.contains_key(k)) {
+            return Ok(Created::PhoneTaken);
+        }
+        for key in email.into_iter().chain(phone) {
+            state.claims.insert(key, user.id.clone());
         }
         state.usernames.insert(username, user.id.clone());
         state.users.insert(user.id.clone(), user.clone());
