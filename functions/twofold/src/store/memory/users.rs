@@ -50,7 +50,6 @@ impl UserAdmin for MemoryStore {
         for old in old.into_iter().flatten() {
             state.claims.remove(&old);
         }
-        }
         for new in [email.map(email_key), phone.map(phone_key)]
             .into_iter()
             .flatten()
