@@ -156,29 +156,29 @@ impl fmt::Display for Problem {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The server's own message already says how many attempts are left
-        // and how long to wait; the numbers are added only to a fallback.
         let message = self.message.trim();
-        if !message.is_empty() {
-            f.write_str(message)?;
-            // A form's field problems say what exactly to correct.
-            for field in &self.fields {
-                write!(f, " {field}")?;
-            }
-            return Ok(());
+        let fallback = message.is_empty();
+        match (fallback, self.code) {
+            (false, _) => f.write_str(message)?,
+            (true, Some(code)) => f.write_str(code.message())?,
+            (true, None) => f.write_str("Something went wrong. Please try again.")?,
         }
-        match self.code {
-            Some(code) => f.write_str(code.message())?,
-            None => f.write_str("Something went wrong. Please try again.")?,
-        }
+        // The attempts left matter most after a wrong code: said once,
+        // whether or not the server's message already says it.
         match self.attempts_remaining {
+            Some(n) if !fallback && message.contains(&n.to_string()) => {}
             Some(0) => f.write_str(" No attempts left.")?,
             Some(1) => f.write_str(" 1 attempt left.")?,
             Some(n) => write!(f, " {n} attempts left.")?,
             None => {}
         }
-        if let Some(seconds) = self.retry_after_seconds.filter(|s| *s > 0) {
+        // The server words its own wait; a fallback gets ours.
+        if let Some(seconds) = self.retry_after_seconds.filter(|s| fallback && *s > 0) {
             write!(f, " You can try again in {}.", duration_in_words(seconds))?;
+        }
+        // A form's field problems say what exactly to correct.
+        for field in &self.fields {
+            write!(f, " {field}")?;
         }
         Ok(())
     }
@@ -207,6 +207,16 @@ mod tests {
         assert_eq!(
             problem.to_string(),
             "That code is not valid. 6 attempts are left before your account is locked."
+        );
+    }
+
+    #[test]
+    fn attempts_left_are_added_when_the_message_does_not_say_them() {
+        let body = r#"{"error":{"code":"invalid_code","message":"That code is not valid.",
+            "attempts_remaining":1}}"#;
+        assert_eq!(
+            Problem::from_answer(401, body).to_string(),
+            "That code is not valid. 1 attempt left."
         );
     }
 
