@@ -14,6 +14,8 @@ pub const TABLE: &str = "TWOFOLD_TABLE";
 pub const CODE_KEY: &str = "TWOFOLD_CODE_KEY";
 /// SES identity codes are emailed from.
 pub const EMAIL_FROM: &str = "TWOFOLD_EMAIL_FROM";
+/// Country whose national phone numbers administrators type, e.g. `US`.
+pub const DEFAULT_REGION: &str = "TWOFOLD_DEFAULT_REGION";
 /// Seconds a code can be used.
 pub const CODE_LIFETIME: &str = "TWOFOLD_CODE_LIFETIME_SECONDS";
 /// Consecutive wrong codes that lock a user.
@@ -73,6 +75,8 @@ pub struct Settings {
     pub email_from: Option<String>,
     /// Limits and lifetimes.
     pub policy: Policy,
+    /// Where national phone numbers are read.
+    pub region: phonenumber::country::Id,
 }
 
 /// The settings could not be read; each line is one problem.
@@ -144,6 +148,13 @@ impl Settings {
                 }
             },
         };
+        let region_code = vars.get(DEFAULT_REGION).map_or("US", String::as_str);
+        let region = crate::contact::region(region_code).unwrap_or_else(|| {
+            problems.push(format!(
+                "{DEFAULT_REGION} must be a two-letter country code"
+            ));
+            phonenumber::country::Id::US
+        });
         let email_from = vars
             .get(EMAIL_FROM)
             .filter(|f| !f.trim().is_empty())
@@ -154,6 +165,7 @@ impl Settings {
                 code_key,
                 email_from,
                 policy,
+                region,
             }),
             _ => Err(ConfigProblems(problems)),
         }

@@ -4,3 +4,4 @@
 pub mod readiness;
 pub mod settings;
 pub mod signin;
+pub mod users;

@@ -199,6 +199,12 @@ pub trait SettingsStore: Send + Sync {
 }
 
 /// Everything the services need from a store.
-pub trait Store: Directory + SignInStore + SessionStore + SettingsStore + UserAdmin {}
+pub trait Store:
+    Directory + Provisioning + SignInStore + SessionStore + SettingsStore + UserAdmin
+{
+}
 
-impl<T: Directory + SignInStore + SessionStore + SettingsStore + UserAdmin> Store for T {}
+impl<T> Store for T where
+    T: Directory + Provisioning + SignInStore + SessionStore + SettingsStore + UserAdmin
+{
+}
