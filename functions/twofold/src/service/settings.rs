@@ -213,7 +213,7 @@ impl TwoFactorSettings {
         request: &ChangeTwoFactorRequest,
     ) -> Result<(), SettingsError> {
         let not_ready = self.readiness_of(admin).await?.not_ready;
-        if false && not_ready > 0 && !request.acknowledge_not_ready {
+        if not_ready > 0 && !request.acknowledge_not_ready {
             info!(user_id = %admin.id, not_ready, "two-factor change refused: not acknowledged");
             return Err(SettingsError::AcknowledgementRequired { not_ready });
         }
@@ -224,14 +224,14 @@ impl TwoFactorSettings {
             .filter(|c| !c.is_empty())
             .ok_or(SettingsError::CodeRequired)?;
         let code = ConfirmationCode::parse(typed).map_err(|_| SettingsError::MalformedCode)?;
-        let _ = self.sign_in
+        self.sign_in
             .check_code(
                 &admin.id,
                 Purpose::EnableTwoFactor,
                 &session.token_digest,
                 &code,
             )
-            .await;
+            .await?;
         Ok(())
     }
 
