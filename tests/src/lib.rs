@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use twofold::model::{Account, User, UserStatus};
-use twofold::store::Provisioning;
 use twofold::store::dynamo::DynamoStore;
+use twofold::store::{Created, Provisioning};
 use twofold::{password, provision::TableDefinition};
 use twofold_shared::api::Role;
 use twofold_shared::{Email, Phone};
@@ -170,6 +170,16 @@ pub struct TestUser {
     pub phone: String,
 }
 
+/// A random number from the North American range set aside for fiction
+/// (555-0100 to 555-0199), under one of several real area codes.
+pub fn fictional_phone() -> String {
+    const AREAS: [u16; 12] = [206, 212, 303, 312, 404, 415, 503, 617, 702, 713, 808, 919];
+    let draw = uuid::Uuid::new_v4().as_u128();
+    let area = AREAS[(draw % AREAS.len() as u128) as usize];
+    let line = 100 + (draw / 16 % 100) as u16;
+    format!("+1{area}5550{line}")
+}
+
 /// Creates an account with one user in `store`.
 pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Result<TestUser> {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -182,9 +192,7 @@ pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Resu
         })
         .await?;
     let email = format!("user-{}@riverside.test", &id[..12]);
-    let digits: u32 = u32::from_str_radix(&id[..6], 16)? % 1000;
-    let phone = format!("+447700900{digits:03}");
-    let user = User {
+    let mut user = User {
         id: format!("user-{}", &id[..20]),
         account_id: account_id.clone(),
         username: format!("tester-{}", &id[..12]),
@@ -192,13 +200,24 @@ pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Resu
         role: Role::User,
         practice_ids: vec![],
         email: Some(Email::parse(&email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
-        phone: Some(Phone::from_e164(&phone).context("phone")?),
+        phone: None,
         password_hash: password::hash(PASSWORD)?,
         status: UserStatus::Active,
         failed_attempts: 0,
         must_change_password: false,
     };
-    store.create_user(&user).await?;
+    // Phones are unique across the system: draw fictional numbers until
+    // one is free.
+    let mut phone = String::new();
+    for _ in 0..50 {
+        phone = fictional_phone();
+        user.phone = Some(Phone::from_e164(&phone).context("phone")?);
+        match store.create_user(&user).await? {
+            Created::Created => break,
+            Created::PhoneTaken => continue,
+            other => bail!("creating a test user: {other:?}"),
+        }
+    }
     Ok(TestUser {
         id: user.id,
         account_id,
@@ -317,4 +336,112 @@ impl Client {
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Ok(Answer { status, body })
     }
+}
+
+/// An account made for one test: two practices, a System Administrator of
+/// both, and one user in each.
+#[derive(Clone, Debug)]
+pub struct TestAccount {
+    /// Account id.
+    pub id: String,
+    /// The practices' ids: Riverside Clinic, then Hillcrest Pediatrics.
+    pub practices: [String; 2],
+    /// The System Administrator.
+    pub admin: TestUser,
+    /// A user of the first practice.
+    pub pat: TestUser,
+    /// A user of the second practice.
+    pub sam: TestUser,
+}
+
+impl Stack {
+    /// Creates an account of its own with two practices, an administrator
+    /// and a user in each practice, each with an email and a phone no other
+    /// user has.
+    pub async fn fresh_account(&self, two_factor: bool) -> Result<TestAccount> {
+        let store = self.store().await;
+        fresh_account_in(&store, two_factor).await
+    }
+}
+
+/// Creates an account with two practices, an administrator of both and a
+/// user in each, in `store`.
+pub async fn fresh_account_in<S: Provisioning>(store: &S, two_factor: bool) -> Result<TestAccount> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let account_id = format!("acct-{}", &id[..12]);
+    store
+        .put_account(&Account {
+            id: account_id.clone(),
+            name: "Riverside Test Group".into(),
+            two_factor_enabled: two_factor,
+        })
+        .await?;
+    let practices = [
+        format!("{account_id}-riverside"),
+        format!("{account_id}-hillcrest"),
+    ];
+    for (practice_id, name) in practices
+        .iter()
+        .zip(["Riverside Clinic", "Hillcrest Pediatrics"])
+    {
+        store
+            .put_practice(&Practice {
+                id: practice_id.clone(),
+                account_id: account_id.clone(),
+                name: name.into(),
+            })
+            .await?;
+    }
+    let both: Vec<&str> = practices.iter().map(String::as_str).collect();
+    let admin = add_user_in(store, &account_id, Role::SystemAdministrator, &both).await?;
+    let pat = add_user_in(store, &account_id, Role::User, &both[..1]).await?;
+    let sam = add_user_in(store, &account_id, Role::User, &both[1..]).await?;
+    Ok(TestAccount {
+        id: account_id,
+        practices,
+        admin,
+        pat,
+        sam,
+    })
+}
+
+/// Adds a user with `role` in `practice_ids` of `account_id` to `store`,
+/// with an email and a phone no other user has, and [`PASSWORD`].
+pub async fn add_user_in<S: Provisioning>(
+    store: &S,
+    account_id: &str,
+    role: Role,
+    practice_ids: &[&str],
+) -> Result<TestUser> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let email = format!("user-{}@riverside.test", &id[..12]);
+    // Six random digits: a million numbers, where phones are claimed once
+    // across the table.
+    let digits = u32::from_str_radix(&id[..8], 16)? % 1_000_000;
+    let phone = format!("+447700{digits:06}");
+    let user = User {
+        id: format!("user-{}", &id[..20]),
+        account_id: account_id.to_owned(),
+        username: format!("tester-{}", &id[..12]),
+        name: format!("Terry {}", &id[..6]),
+        role,
+        practice_ids: practice_ids.iter().map(|p| (*p).to_owned()).collect(),
+        email: Some(Email::parse(&email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
+        phone: Some(Phone::from_e164(&phone).context("phone")?),
+        password_hash: password::hash(PASSWORD)?,
+        status: UserStatus::Active,
+        failed_attempts: 0,
+        must_change_password: false,
+    };
+    match store.create_user(&user).await? {
+        Created::Created => {}
+        other => bail!("user not created: {other:?}"),
+    }
+    Ok(TestUser {
+        id: user.id,
+        account_id: account_id.to_owned(),
+        username: user.username,
+        email,
+        phone,
+    })
 }
