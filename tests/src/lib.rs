@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use twofold::model::{Account, User, UserStatus};
+use twofold::model::{Account, Practice, User, UserStatus};
 use twofold::store::dynamo::DynamoStore;
 use twofold::store::{Created, Provisioning};
 use twofold::{password, provision::TableDefinition};
@@ -415,11 +415,7 @@ pub async fn add_user_in<S: Provisioning>(
 ) -> Result<TestUser> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let email = format!("user-{}@riverside.test", &id[..12]);
-    // Six random digits: a million numbers, where phones are claimed once
-    // across the table.
-    let digits = u32::from_str_radix(&id[..8], 16)? % 1_000_000;
-    let phone = format!("+447700{digits:06}");
-    let user = User {
+    let mut user = User {
         id: format!("user-{}", &id[..20]),
         account_id: account_id.to_owned(),
         username: format!("tester-{}", &id[..12]),
@@ -427,16 +423,26 @@ pub async fn add_user_in<S: Provisioning>(
         role,
         practice_ids: practice_ids.iter().map(|p| (*p).to_owned()).collect(),
         email: Some(Email::parse(&email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
-        phone: Some(Phone::from_e164(&phone).context("phone")?),
+        phone: None,
         password_hash: password::hash(PASSWORD)?,
         status: UserStatus::Active,
         failed_attempts: 0,
         must_change_password: false,
     };
-    match store.create_user(&user).await? {
-        Created::Created => {}
-        other => bail!("user not created: {other:?}"),
-    }
+    // Phones are claimed once across the table: six random digits give a
+    // million numbers; draw again on the rare clash.
+    let mut attempts = 0;
+    let phone = loop {
+        let draw = uuid::Uuid::new_v4().as_u128() % 1_000_000;
+        let phone = format!("+447700{draw:06}");
+        user.phone = Some(Phone::from_e164(&phone).context("phone")?);
+        attempts += 1;
+        match store.create_user(&user).await? {
+            Created::Created => break phone,
+            Created::PhoneTaken if attempts < 5 => continue,
+            other => bail!("creating a test user: {other:?}"),
+        }
+    };
     Ok(TestUser {
         id: user.id,
         account_id: account_id.to_owned(),
