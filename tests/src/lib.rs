@@ -191,40 +191,7 @@ pub async fn fresh_user_in<S: Provisioning>(store: &S, two_factor: bool) -> Resu
             two_factor_enabled: two_factor,
         })
         .await?;
-    let email = format!("user-{}@riverside.test", &id[..12]);
-    let mut user = User {
-        id: format!("user-{}", &id[..20]),
-        account_id: account_id.clone(),
-        username: format!("tester-{}", &id[..12]),
-        name: "Terry Tester".into(),
-        role: Role::User,
-        practice_ids: vec![],
-        email: Some(Email::parse(&email).map_err(|e| anyhow::anyhow!("{e:?}"))?),
-        phone: None,
-        password_hash: password::hash(PASSWORD)?,
-        status: UserStatus::Active,
-        failed_attempts: 0,
-        must_change_password: false,
-    };
-    // Phones are unique across the system: draw fictional numbers until
-    // one is free.
-    let mut phone = String::new();
-    for _ in 0..50 {
-        phone = fictional_phone();
-        user.phone = Some(Phone::from_e164(&phone).context("phone")?);
-        match store.create_user(&user).await? {
-            Created::Created => break,
-            Created::PhoneTaken => continue,
-            other => bail!("creating a test user: {other:?}"),
-        }
-    }
-    Ok(TestUser {
-        id: user.id,
-        account_id,
-        username: user.username,
-        email,
-        phone,
-    })
+    add_user_in(store, &account_id, Role::User, &[]).await
 }
 
 /// A browser-like client: one cookie jar, JSON in and out.
