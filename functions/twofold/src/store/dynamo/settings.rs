@@ -10,7 +10,9 @@
 //! |-------------|----------------|----------------------------|
 //! | audit event | `ACCOUNT#{id}` | `AUDIT#{at:012}#{event id}` |
 //!
-//! with `event = two_factor_changed`, who, when, from and to, and no TTL.
+//! in the shape of every audit event of the account (`at`, `actor`,
+//! `action`, `detail`), `action` being `two_factor_enabled` or
+//! `two_factor_disabled`, plus the actor's name, `from` and `to`. No TTL.
 //!
 //! Invariant: a change is one transaction, an update of the account item
 //! conditioned on the switch's current value and the put of its audit item,
@@ -25,8 +27,9 @@ use super::{
 use crate::model::{TwoFactorChange, TwoFactorSetting};
 use crate::store::{SettingsStore, StoreError};
 
-/// The audit event kind of a two-factor change.
-const TWO_FACTOR_CHANGED: &str = "two_factor_changed";
+/// The audit actions of two-factor changes.
+const ENABLED: &str = "two_factor_enabled";
+const DISABLED: &str = "two_factor_disabled";
 
 fn account_pk(account_id: &str) -> String {
     format!("ACCOUNT#{account_id}")
@@ -63,7 +66,7 @@ fn change_from(item: &Item) -> Result<TwoFactorChange, StoreError> {
     Ok(TwoFactorChange {
         id: get_s(item, "event_id")?,
         account_id: get_s(item, "account_id")?,
-        actor_id: get_s(item, "actor_id")?,
+        actor_id: get_s(item, "actor")?,
         actor_name: get_s(item, "actor_name")?,
         from: get_bool(item, "from")?,
         to: get_bool(item, "to")?,
@@ -72,14 +75,20 @@ fn change_from(item: &Item) -> Result<TwoFactorChange, StoreError> {
 }
 
 fn audit_item(change: &TwoFactorChange) -> Item {
+    let (action, detail) = if change.to {
+        (ENABLED, "Two-factor authentication turned on")
+    } else {
+        (DISABLED, "Two-factor authentication turned off")
+    };
     Item::from([
         ("pk".into(), s(account_pk(&change.account_id))),
         ("sk".into(), s(audit_sk(change))),
-        ("event".into(), s(TWO_FACTOR_CHANGED)),
         ("event_id".into(), s(&change.id)),
         ("account_id".into(), s(&change.account_id)),
-        ("actor_id".into(), s(&change.actor_id)),
+        ("actor".into(), s(&change.actor_id)),
         ("actor_name".into(), s(&change.actor_name)),
+        ("action".into(), s(action)),
+        ("detail".into(), s(detail)),
         ("from".into(), AttributeValue::Bool(change.from)),
         ("to".into(), AttributeValue::Bool(change.to)),
         ("at".into(), n(change.at)),
@@ -149,7 +158,10 @@ impl SettingsStore for DynamoStore {
         let items = self.query_prefix(account_pk(account_id), "AUDIT#").await?;
         let mut changes = items
             .iter()
-            .filter(|item| get_opt_s(item, "event").as_deref() == Some(TWO_FACTOR_CHANGED))
+            .filter(|item| {
+                let action = get_opt_s(item, "action");
+                matches!(action.as_deref(), Some(ENABLED | DISABLED))
+            })
             .map(change_from)
             .collect::<Result<Vec<_>, _>>()?;
         changes.reverse();
