@@ -147,6 +147,9 @@ async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
         let state = match store.create_user(&user).await? {
             Created::Created => "created",
             Created::UsernameTaken => "already there",
+            Created::EmailTaken | Created::PhoneTaken => {
+                anyhow::bail!("{}: another user has this email or phone", demo.username)
+            }
         };
         println!(
             "  {:<6} {:<12} {:<21} {} / {}  ({state})",
