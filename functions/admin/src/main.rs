@@ -4,16 +4,18 @@
 //! - `local-setup --template FILE`: create the table from the template, the
 //!   SES identity of the sender, and the demo account; print how to sign in.
 //! - `create-table --template FILE`: only the table.
+//! - `reactivate --username NAME`: unlock a locked user, for when the
+//!   account's only System Administrator is the one locked.
 //!
 //! The demo password is fixed and printed: it is for a local stack only.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use twofold::model::{Account, Practice, User, UserStatus};
+use twofold::model::{Account, AuditEvent, Practice, User, UserStatus};
 use twofold::provision::TableDefinition;
 use twofold::store::dynamo::DynamoStore;
-use twofold::store::{Created, Provisioning};
+use twofold::store::{Created, Directory, Provisioning, UserAdmin};
 use twofold::{aws, config, password};
 use twofold_shared::api::Role;
 use twofold_shared::{Email, Phone};
@@ -163,6 +165,37 @@ async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
     Ok(())
 }
 
+/// Unlocks a locked user, for when no System Administrator of the account
+/// can: the account's only administrator is the one locked.
+async fn reactivate(sdk: &aws_config::SdkConfig, username: &str) -> Result<()> {
+    let store = DynamoStore::new(aws::dynamodb(sdk), table_name()?);
+    let user = store
+        .user_by_username(username)
+        .await?
+        .with_context(|| format!("no user {username:?}"))?;
+    if !store.reactivate(&user.account_id, &user.id).await? {
+        bail!("{username} is not locked");
+    }
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    store
+        .record(&AuditEvent {
+            account_id: user.account_id.clone(),
+            at: i64::try_from(at)?,
+            actor: "operator".into(),
+            action: "user_reactivated".into(),
+            subject: Some(user.id.clone()),
+            detail: "by the operator command".into(),
+        })
+        .await?;
+    println!(
+        "{username} ({}) is active again; the wrong-code count is zero.",
+        user.name
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -176,6 +209,13 @@ async fn main() -> Result<()> {
         Some((command, rest)) if command == "create-table" => {
             create_table(&sdk, &template_arg(rest)?).await
         }
-        _ => bail!("usage: twofold-admin local-setup|create-table --template FILE"),
+        Some((command, [flag, username])) if command == "reactivate" && flag == "--username" => {
+            reactivate(&sdk, username).await
+        }
+        _ => bail!(
+            "usage: twofold-admin local-setup --template FILE\n       \
+             twofold-admin create-table --template FILE\n       \
+             twofold-admin reactivate --username NAME"
+        ),
     }
 }
