@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use twofold_shared::ErrorCode;
+use twofold_shared::admin::FieldProblem;
 use twofold_shared::code::CodeFormat;
 use twofold_shared::policy::{CODE_LENGTH, MIN_PASSWORD_LENGTH};
 
@@ -50,7 +51,7 @@ pub struct Refusal {
     /// Seconds to wait before trying again.
     pub retry_after_seconds: Option<i64>,
     /// What is wrong with single fields of a form, for a person.
-    pub fields: Vec<String>,
+    pub fields: Vec<FieldProblem>,
 }
 
 /// `{"error": {...}}` with every field optional but the message, so that a
@@ -77,6 +78,8 @@ struct LenientDetail {
 #[derive(Deserialize)]
 struct LenientField {
     #[serde(default)]
+    field: String,
+    #[serde(default)]
     message: String,
 }
 
@@ -99,8 +102,11 @@ impl Problem {
             fields: error
                 .fields
                 .into_iter()
-                .map(|field| field.message.trim().to_owned())
-                .filter(|message| !message.is_empty())
+                .map(|field| FieldProblem {
+                    field: field.field,
+                    message: field.message.trim().to_owned(),
+                })
+                .filter(|field| !field.message.is_empty())
                 .collect(),
         })
     }
@@ -110,6 +116,32 @@ impl Problem {
         match self {
             Problem::Refused(refusal) => refusal.code,
             _ => None,
+        }
+    }
+
+    /// What the server said about form field `name`, if anything.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            Problem::Refused(refusal) => refusal
+                .fields
+                .iter()
+                .filter(|field| field.field == name)
+                .map(|field| field.message.clone())
+                .reduce(|all, more| format!("{all} {more}")),
+            _ => None,
+        }
+    }
+
+    /// The sentence for a form that shows field problems beside their
+    /// fields: the problem in general, without repeating them.
+    pub fn for_form(&self) -> String {
+        match self {
+            Problem::Refused(refusal) if !refusal.fields.is_empty() => refusal
+                .code
+                .map(ErrorCode::message)
+                .unwrap_or("Some fields need correcting.")
+                .to_owned(),
+            _ => self.to_string(),
         }
     }
 
@@ -177,8 +209,9 @@ impl fmt::Display for Refusal {
             write!(f, " You can try again in {}.", duration_in_words(seconds))?;
         }
         // A form's field problems say what exactly to correct.
-        for field in &self.fields {
-            write!(f, " {field}")?;
+        // A single field's problem may already be the message itself.
+        for field in self.fields.iter().filter(|field| field.message != message) {
+            write!(f, " {}", field.message)?;
         }
         Ok(())
     }
@@ -274,6 +307,20 @@ mod tests {
             Problem::from_answer(422, body).to_string(),
             "Some fields need correcting. Too short."
         );
+    }
+
+    #[test]
+    fn a_form_finds_each_fields_problem_and_a_general_sentence() {
+        let body = r#"{"error":{"code":"already_taken","message":"That email is taken.",
+            "fields":[{"field":"email","message":"That email is taken."}]}}"#;
+        let problem = Problem::from_answer(409, body);
+        assert_eq!(
+            problem.field("email").as_deref(),
+            Some("That email is taken.")
+        );
+        assert_eq!(problem.field("phone"), None);
+        assert_eq!(problem.to_string(), "That email is taken.");
+        assert_eq!(problem.for_form(), ErrorCode::AlreadyTaken.message());
     }
 
     #[test]
