@@ -19,6 +19,7 @@ use crate::pages::change_password::ChangePassword;
 use crate::pages::choose_method::ChooseMethod;
 use crate::pages::enter_code::EnterCode;
 use crate::pages::home::Home;
+use crate::pages::settings::Settings;
 use crate::pages::sign_in::SignIn;
 
 /// One screen of the app and what it needs to show.
@@ -36,6 +37,8 @@ enum Screen {
     EnterCode { sent: SendCodeResponse },
     /// Signed in.
     Home { session: SessionInfo },
+    /// A System Administrator's settings.
+    Settings { session: SessionInfo },
 }
 
 /// The whole app.
@@ -81,6 +84,20 @@ pub fn App() -> impl IntoView {
         set_screen.set(Screen::SignIn { notice });
     });
     let signed_out = Callback::new(move |()| set_screen.set(Screen::SignIn { notice: None }));
+    let open_settings = Callback::new(move |session: SessionInfo| {
+        set_screen.set(Screen::Settings { session });
+    });
+    // Home reads the session again: the settings may have changed what it shows.
+    let back_home = Callback::new(move |()| {
+        spawn_local(async move {
+            set_screen.set(match api::session().await {
+                Ok(session) => Screen::Home { session },
+                Err(problem) => Screen::SignIn {
+                    notice: Some(problem.to_string()),
+                },
+            });
+        });
+    });
 
     move || match screen.get() {
         Screen::Checking => view! {
@@ -113,6 +130,10 @@ pub fn App() -> impl IntoView {
             />
         }
         .into_any(),
-        Screen::Home { session } => view! { <Home session on_signed_out=signed_out /> }.into_any(),
+        Screen::Home { session } => view! {
+            <Home session on_signed_out=signed_out on_settings=open_settings />
+        }
+        .into_any(),
+        Screen::Settings { session } => view! { <Settings session on_back=back_home /> }.into_any(),
     }
 }

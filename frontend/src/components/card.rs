@@ -12,10 +12,13 @@ pub fn Card(
     /// Whether the card is waiting for the server.
     #[prop(into, optional)]
     busy: Signal<bool>,
+    /// Whether the card holds a table and takes the page's width.
+    #[prop(optional)]
+    wide: bool,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <main class="card" aria-busy=move || busy.get().to_string()>
+        <main class="card" class:wide=wide aria-busy=move || busy.get().to_string()>
             <p class="brand">"Twofold"</p>
             <h1>{title}</h1>
             {children()}

@@ -5,15 +5,19 @@
 
 use leptos::prelude::*;
 
-/// `#error`: shows `message` when there is one.
+/// `#error` (or another `id` where a page has more than one box): shows
+/// `message` when there is one.
 #[component]
 pub fn ErrorBox(
     /// The sentence to show, from [`crate::errors`].
     #[prop(into)]
     message: Signal<Option<String>>,
+    /// The box's element id.
+    #[prop(default = "error")]
+    id: &'static str,
 ) -> impl IntoView {
     view! {
-        <div id="error" class="error" role="alert" aria-live="assertive">
+        <div id=id class="error" role="alert" aria-live="assertive">
             {move || message.get()}
         </div>
     }

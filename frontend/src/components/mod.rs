@@ -3,3 +3,5 @@
 pub mod card;
 pub mod clock;
 pub mod error_box;
+pub mod popup;
+pub mod when;

@@ -1,8 +1,9 @@
-//! The signed-in home: who you are, your account and its practices.
+//! The signed-in home: who you are, your account and its practices, and for
+//! System Administrators the way to Settings.
 
 use leptos::prelude::*;
 use twofold_shared::ErrorCode;
-use twofold_shared::api::SessionInfo;
+use twofold_shared::api::{Role, SessionInfo};
 
 use crate::api;
 use crate::components::card::Card;
@@ -15,6 +16,8 @@ pub fn Home(
     session: SessionInfo,
     /// The session has ended.
     on_signed_out: Callback<()>,
+    /// An administrator asked for Settings.
+    on_settings: Callback<SessionInfo>,
 ) -> impl IntoView {
     let (error, set_error) = signal(None::<String>);
     let sign_out = Action::new_local(move |(): &()| async move {
@@ -27,6 +30,20 @@ pub fn Home(
     });
     let busy = sign_out.pending();
 
+    // Only administrators see the entry; the server refuses anyone else.
+    let settings = (session.user.role == Role::SystemAdministrator).then(|| {
+        let session = session.clone();
+        view! {
+            <button
+                id="open-settings"
+                type="button"
+                class="secondary"
+                on:click=move |_| on_settings.run(session.clone())
+            >
+                "Settings"
+            </button>
+        }
+    });
     let SessionInfo {
         user,
         account,
@@ -71,6 +88,7 @@ pub fn Home(
                 <h3>"Practices"</h3>
                 {practices}
             </section>
+            {settings}
             <ErrorBox message=error />
             <button
                 id="sign-out"
