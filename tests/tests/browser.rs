@@ -6,9 +6,17 @@
 //! A second test locks a fresh user of its own out with wrong codes and
 //! checks the page says to contact the System Administrator.
 //!
+//! Two more, each on a fresh account of its own, walk the System
+//! Administrator's Settings: turning two-factor authentication on through
+//! the enabling pop-up (not-ready users acknowledged, the code read back from
+//! the emulator) and off through the disabling one, Cancel on both leaving
+//! the status as it was; and reactivating, in the Users view, a user locked
+//! out by seven wrong codes, who then signs in.
+//!
 //! Each screen is saved to `docs/screenshots/` (sign-in, choose-method,
-//! enter-code, wrong-code, home, locked), so the pictures in the docs are
-//! always of the app as it is.
+//! enter-code, wrong-code, home, locked, two-factor-window,
+//! two-factor-editor, enable-popup, disable-popup, users-view), so the
+//! pictures in the docs are always of the app as it is.
 //!
 //! ChromeDriver is started on a free port with a fresh browser profile,
 //! unless `TWOFOLD_WEBDRIVER_URL` names one already running. The user comes
@@ -35,7 +43,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use twofold_e2e::{PASSWORD, Stack, six_digits};
+use twofold_e2e::{PASSWORD, Stack, TestUser, six_digits};
 use twofold_shared::policy::ATTEMPT_LIMIT;
 
 /// How long a screen may take to appear: a debug build of the functions
@@ -67,6 +75,16 @@ async fn a_person_signs_in_with_an_emailed_code_and_signs_out() {
 #[tokio::test]
 async fn seventh_wrong_code_locks_the_account_and_names_who_can_help() {
     in_browser(lock_out).await;
+}
+
+#[tokio::test]
+async fn an_administrator_turns_two_factor_on_and_off_through_the_pop_ups() {
+    in_browser(enable_and_disable).await;
+}
+
+#[tokio::test]
+async fn an_administrator_reactivates_a_locked_user_who_then_signs_in() {
+    in_browser(reactivate_after_lockout).await;
 }
 
 /// Runs `test` in a fresh headless Chromium and closes it, whatever happened.
@@ -167,6 +185,18 @@ async fn lock_out(browser: &Client, stack: &Stack) -> Result<()> {
     let user = stack.fresh_user(true).await?;
     let page = Page(browser);
     browser.goto(&stack.web).await?;
+    enter_wrong_codes_until_locked(&page, stack, &user).await?;
+    page.screenshot("locked").await?;
+    Ok(())
+}
+
+/// Signs `user` in up to the code and enters wrong codes until the account
+/// locks, checking the attempts left each time and the locked message.
+async fn enter_wrong_codes_until_locked(
+    page: &Page<'_>,
+    stack: &Stack,
+    user: &TestUser,
+) -> Result<()> {
     page.type_into("#username", &user.username).await?;
     page.type_into("#password", PASSWORD).await?;
     page.click("#sign-in").await?;
@@ -193,7 +223,201 @@ async fn lock_out(browser: &Client, stack: &Stack) -> Result<()> {
         !page.find("#confirm").await?.is_enabled().await?,
         "no more codes can be tried"
     );
-    page.screenshot("locked").await?;
+    Ok(())
+}
+
+/// Signs `user` in with the code emailed to them, from the sign-in form to
+/// the home page. A code asked for too soon after the last is asked for
+/// again once the wait is over.
+async fn sign_in_with_code(page: &Page<'_>, stack: &Stack, user: &TestUser) -> Result<()> {
+    page.type_into("#username", &user.username).await?;
+    page.type_into("#password", PASSWORD).await?;
+    page.click("#sign-in").await?;
+    page.click("#method-email").await?;
+    let before = stack.sent_to(&user.email).await?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    page.click("#send-code").await?;
+    while page.find_now("#code").await.is_err() {
+        let said = match page.find_now("#error").await {
+            Ok(error) => error.text().await?,
+            Err(_) => String::new(),
+        };
+        if Instant::now() > deadline {
+            bail!("no code was sent to {}: {said:?}", user.username);
+        }
+        if !said.trim().is_empty() {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            page.click("#send-code").await?;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let code = stack.code_sent_to(&user.email, before).await?;
+    page.type_into("#code", &code).await?;
+    page.click("#confirm").await?;
+    page.wait_for("#home").await?;
+    Ok(())
+}
+
+/// Signs `user` in where two-factor authentication is off: the password
+/// alone leads home.
+async fn sign_in_with_password(page: &Page<'_>, user: &TestUser) -> Result<()> {
+    page.type_into("#username", &user.username).await?;
+    page.type_into("#password", PASSWORD).await?;
+    page.click("#sign-in").await?;
+    page.wait_for("#home").await?;
+    Ok(())
+}
+
+/// Whether `css` is in the page right now.
+async fn shown(page: &Page<'_>, css: &str) -> bool {
+    page.find_now(css).await.is_ok()
+}
+
+/// Issue 3: the window, the editor, both pop-ups with Cancel, enabling with
+/// an acknowledged not-ready user and a code from the emulator, disabling.
+async fn enable_and_disable(browser: &Client, stack: &Stack) -> Result<()> {
+    let account = stack.fresh_account(false).await?;
+    let (admin, pat) = (&account.admin, &account.pat);
+    let page = Page(browser);
+    browser.goto(&stack.web).await?;
+    sign_in_with_password(&page, admin).await?;
+    page.click("#open-settings").await?;
+    page.wait_for_text("#two-factor-status", "Disabled").await?;
+    page.screenshot("two-factor-window").await?;
+
+    // A user without a mobile phone is not ready: the Users view's contact
+    // editor takes it away.
+    page.click("#settings-users").await?;
+    page.click(&format!("#edit-contact-{}", pat.username))
+        .await?;
+    let save = format!("#contact-save-{}", pat.username);
+    page.wait_for(&save).await?;
+    let phone = format!("#contact-phone-{}", pat.username);
+    page.wait_for_value(&phone, &pat.phone).await?;
+    // Clearing alone fires no input event; a typed space, trimmed away by
+    // the page, does, and leaves the field empty to the server.
+    page.type_into(&phone, " ").await?;
+    page.click(&save).await?;
+    let row = format!("#user-{}", pat.username);
+    page.wait_for_text(&format!("{row} .readiness"), "No mobile phone")
+        .await?;
+
+    // Enabling, then Cancel: nothing changes.
+    page.click("#settings-options").await?;
+    page.click("#two-factor-edit").await?;
+    page.click("#enable-two-factor").await?;
+    page.screenshot("two-factor-editor").await?;
+    page.click("#two-factor-save").await?;
+    let popup = page
+        .wait_for_text("#enable-popup", "No mobile phone")
+        .await?;
+    ensure!(
+        popup.contains(&pat.username) && popup.contains("Riverside Clinic"),
+        "the pop-up names the user who is not ready, under the practice: {popup:?}"
+    );
+    ensure!(
+        !page.find("#enable-continue").await?.is_enabled().await?,
+        "Continue waits for the acknowledgement"
+    );
+    page.screenshot("enable-popup").await?;
+    page.click("#popup-cancel").await?;
+    ensure!(
+        !shown(&page, "#enable-popup").await,
+        "Cancel closes the pop-up"
+    );
+    page.wait_for_text("#two-factor-status", "Disabled").await?;
+
+    // Enabling for real, through every step.
+    page.click("#two-factor-edit").await?;
+    page.click("#enable-two-factor").await?;
+    page.click("#two-factor-save").await?;
+    page.click("#acknowledge-not-ready").await?;
+    page.click("#enable-continue").await?;
+    page.click("#enable-method-email").await?;
+    let before = stack.sent_to(&admin.email).await?;
+    page.click("#enable-send-code").await?;
+    page.wait_for("#enable-code").await?;
+    let code = stack.code_sent_to(&admin.email, before).await?;
+    page.type_into("#enable-code", &wrong(&code)).await?;
+    page.click("#enable-confirm").await?;
+    let refusal = page.wait_for_text("#popup-error", "attempt").await?;
+    ensure!(
+        refusal.contains("not valid"),
+        "a wrong code is refused: {refusal:?}"
+    );
+    page.type_into("#enable-code", &code).await?;
+    page.click("#enable-confirm").await?;
+    page.wait_for_text("#two-factor-status", "Enabled").await?;
+    ensure!(!shown(&page, "#enable-popup").await, "the pop-up is closed");
+    let by = page.text("#two-factor-by").await?;
+    ensure!(
+        by.starts_with("Terry"),
+        "the window says who enabled it: {by:?}"
+    );
+
+    // Disabling, then Cancel: still on.
+    page.click("#two-factor-edit").await?;
+    page.click("#enable-two-factor").await?;
+    page.click("#two-factor-save").await?;
+    let popup = page
+        .wait_for_text("#disable-popup", "username and password only")
+        .await?;
+    ensure!(!popup.is_empty(), "the disabling pop-up explains");
+    page.screenshot("disable-popup").await?;
+    page.click("#popup-cancel").await?;
+    ensure!(
+        !shown(&page, "#disable-popup").await,
+        "Cancel closes the pop-up"
+    );
+    page.wait_for_text("#two-factor-status", "Enabled").await?;
+
+    page.click("#two-factor-edit").await?;
+    page.click("#enable-two-factor").await?;
+    page.click("#two-factor-save").await?;
+    page.click("#disable-confirm").await?;
+    page.wait_for_text("#two-factor-status", "Disabled").await?;
+    Ok(())
+}
+
+/// Issue 4: seven wrong codes lock a user; the administrator of the same
+/// account reactivates them in the Users view; the user signs in.
+async fn reactivate_after_lockout(browser: &Client, stack: &Stack) -> Result<()> {
+    let account = stack.fresh_account(true).await?;
+    let (admin, pat) = (&account.admin, &account.pat);
+    let page = Page(browser);
+    browser.goto(&stack.web).await?;
+    enter_wrong_codes_until_locked(&page, stack, pat).await?;
+
+    page.click("#start-over").await?;
+    sign_in_with_code(&page, stack, admin).await?;
+    page.click("#open-settings").await?;
+    page.click("#settings-users").await?;
+    let row = format!("#user-{}", pat.username);
+    page.wait_for_text(&format!("{row} .status"), "Locked")
+        .await?;
+    let class = page
+        .find(&row)
+        .await?
+        .attr("class")
+        .await?
+        .unwrap_or_default();
+    ensure!(
+        class.contains("locked"),
+        "the locked row is marked: {class:?}"
+    );
+    page.screenshot("users-view").await?;
+    page.click(&format!("#reactivate-{}", pat.username)).await?;
+    page.wait_for_text(&format!("{row} .status"), "Active")
+        .await?;
+    ensure!(
+        !shown(&page, &format!("#reactivate-{}", pat.username)).await,
+        "an active user has nothing to reactivate"
+    );
+
+    page.click("#settings-back").await?;
+    page.click("#sign-out").await?;
+    page.wait_for("#username").await?;
+    sign_in_with_code(&page, stack, pat).await?;
     Ok(())
 }
 
@@ -299,6 +523,21 @@ impl Page<'_> {
             }
             if Instant::now() > deadline {
                 bail!("{css} never said {needle:?}; it says {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the input `css` holds `value`.
+    async fn wait_for_value(&self, css: &str, value: &str) -> Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = self.wait_for(css).await?.prop("value").await?;
+            if now.as_deref() == Some(value) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{css} never held {value:?}; it holds {now:?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
