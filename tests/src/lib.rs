@@ -396,17 +396,16 @@ pub async fn add_user_in<S: Provisioning>(
         failed_attempts: 0,
         must_change_password: false,
     };
-    // Phones are claimed once across the table: six random digits give a
-    // million numbers; draw again on the rare clash.
+    // Phones are claimed once across the table: draw fictional numbers
+    // again on a clash.
     let mut attempts = 0;
     let phone = loop {
-        let draw = uuid::Uuid::new_v4().as_u128() % 1_000_000;
-        let phone = format!("+447700{draw:06}");
+        let phone = fictional_phone();
         user.phone = Some(Phone::from_e164(&phone).context("phone")?);
         attempts += 1;
         match store.create_user(&user).await? {
             Created::Created => break phone,
-            Created::PhoneTaken if attempts < 5 => continue,
+            Created::PhoneTaken if attempts < 30 => continue,
             other => bail!("creating a test user: {other:?}"),
         }
     };

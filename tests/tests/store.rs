@@ -22,8 +22,8 @@ use twofold::service::signin::{LoginOutcome, SignIn, SignInError};
 use twofold::store::dynamo::DynamoStore;
 use twofold::store::memory::MemoryStore;
 use twofold::store::{Created, Directory, Provisioning, Store};
-use twofold_e2e::{PASSWORD, Stack, TestUser, fresh_user_in};
-use twofold_shared::{ConfirmationCode, Method};
+use twofold_e2e::{PASSWORD, Stack, TestUser, fictional_phone, fresh_user_in};
+use twofold_shared::{ConfirmationCode, Email, Method, Phone};
 
 const START: i64 = 1_800_000_000;
 
@@ -159,6 +159,8 @@ async fn one_username_one_user<S: Provisioning + Directory + 'static>(store: Arc
     let mut twin = store.user(&first.id).await.unwrap().unwrap();
     twin.id = format!("{}-twin", first.id);
     twin.username = first.username.to_uppercase();
+    twin.email = Some(Email::parse(&format!("twin-{}", first.email)).unwrap());
+    twin.phone = Some(Phone::from_e164(&fictional_phone()).unwrap());
     assert_eq!(
         store.create_user(&twin).await.unwrap(),
         Created::UsernameTaken
@@ -171,6 +173,10 @@ async fn one_username_one_user<S: Provisioning + Directory + 'static>(store: Arc
             let mut user = base.clone();
             user.id = format!("{}-race-{i}", base.id);
             user.username = format!("{}-race", base.username);
+            // Each racer's own contacts, so only the username is contested.
+            let email = format!("race-{i}-{}", base.email.as_ref().unwrap().as_str());
+            user.email = Some(Email::parse(&email).unwrap());
+            user.phone = Some(Phone::from_e164(&fictional_phone()).unwrap());
             tokio::spawn(async move { store.create_user(&user).await.unwrap() })
         })
         .collect();
@@ -279,6 +285,68 @@ async fn locking_removes_codes_and_sessions<S: Store + Provisioning + 'static>(s
     );
 }
 
+async fn one_address_one_user_even_when_saved_at_once<S: Store + 'static>(store: Arc<S>) {
+    use twofold::store::{ContactChange, UserAdmin};
+    let mut users = Vec::new();
+    for _ in 0..6 {
+        let made = fresh_user_in(store.as_ref(), true).await.unwrap();
+        users.push(store.user(&made.id).await.unwrap().unwrap());
+    }
+    let contested = Email::parse(&format!(
+        "shared-{}",
+        users[0].email.as_ref().unwrap().as_str()
+    ))
+    .unwrap();
+    let saves: Vec<_> = users
+        .iter()
+        .map(|user| {
+            let (store, user, email) = (store.clone(), user.clone(), contested.clone());
+            tokio::spawn(async move {
+                store
+                    .change_contact(&user, Some(&email), user.phone.as_ref())
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut changed = 0;
+    for save in saves {
+        match save.await.unwrap() {
+            ContactChange::Changed => changed += 1,
+            ContactChange::Taken {
+                email: true,
+                phone: false,
+            } => {}
+            other => panic!("a save of the contested address got {other:?}"),
+        }
+    }
+    assert_eq!(changed, 1);
+    // The winner's old address is free again; the losers kept theirs.
+    let holders: Vec<_> = {
+        let mut found = Vec::new();
+        for user in &users {
+            let now = store.user(&user.id).await.unwrap().unwrap();
+            if now.email.as_ref() == Some(&contested) {
+                found.push(user.clone());
+            }
+        }
+        found
+    };
+    assert_eq!(holders.len(), 1);
+    let winner = &holders[0];
+    let loser = users.iter().find(|u| u.id != winner.id).unwrap();
+    let freed = winner.email.as_ref();
+    let reuse = store
+        .change_contact(loser, freed, loser.phone.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        reuse,
+        ContactChange::Changed,
+        "the released address stayed claimed"
+    );
+}
+
 macro_rules! on_both_stores {
     ($($case:ident $(, $arg:expr)?;)*) => {
         mod dynamodb {
@@ -309,4 +377,5 @@ on_both_stores! {
     expired_items_are_kept_but_refused;
     a_new_code_replaces_the_last_only_once;
     locking_removes_codes_and_sessions;
+    one_address_one_user_even_when_saved_at_once;
 }
