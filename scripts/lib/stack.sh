@@ -55,6 +55,9 @@ stack_configure() {
         TWOFOLD_CODE_KEY="$(cat "$key_file")"
     fi
     export TWOFOLD_CODE_KEY
+    # The functions read the key from this SSM SecureString parameter, as in
+    # AWS; local-setup writes it there from TWOFOLD_CODE_KEY.
+    export TWOFOLD_CODE_KEY_PARAMETER="${TWOFOLD_CODE_KEY_PARAMETER:-/twofold/local/code-key}"
 }
 
 stack_log() { echo "$TWOFOLD_LOGS/$STACK_LOG_PREFIX$1.log"; }
@@ -160,7 +163,7 @@ stack_local_setup() {
 # every function it runs. Its watcher rebuilds on any change in the
 # workspace, which is why no log of ours is written inside it.
 stack_start_api() {
-    stack_spawn api "$TWOFOLD_ROOT" "$VENV/bin/cargo-lambda" lambda watch \
+    stack_spawn api "$TWOFOLD_ROOT" env -u TWOFOLD_CODE_KEY "$VENV/bin/cargo-lambda" lambda watch \
         --invoke-address 127.0.0.1 --invoke-port "$TWOFOLD_API_PORT" "$@"
     stack_wait api "$API_URL/" 120
 }
@@ -171,7 +174,7 @@ stack_start_api() {
 stack_warm() {
     local route method path status start data
     for route in "POST /api/auth/login" "POST /api/auth/code" "POST /api/auth/verify" \
-        "GET /api/auth/session"; do
+        "GET /api/auth/session" "GET /api/settings/two-factor" "GET /api/users"; do
         method="${route% *}"
         path="${route#* }"
         data=()

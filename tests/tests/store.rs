@@ -286,7 +286,7 @@ async fn locking_removes_codes_and_sessions<S: Store + Provisioning + 'static>(s
 }
 
 async fn one_address_one_user_even_when_saved_at_once<S: Store + 'static>(store: Arc<S>) {
-    use twofold::store::{ContactChange, UserAdmin};
+    use twofold::store::ContactChange;
     let mut users = Vec::new();
     for _ in 0..6 {
         let made = fresh_user_in(store.as_ref(), true).await.unwrap();

@@ -106,6 +106,21 @@ async fn create_sender_identity(sdk: &aws_config::SdkConfig) -> Result<()> {
     Ok(())
 }
 
+/// Puts the code-digest key where the functions read it: the SSM
+/// parameter named by `TWOFOLD_CODE_KEY_PARAMETER`.
+async fn store_code_key(sdk: &aws_config::SdkConfig) -> Result<()> {
+    let name = std::env::var(config::CODE_KEY_PARAMETER)
+        .with_context(|| format!("{} is not set", config::CODE_KEY_PARAMETER))?;
+    let key = std::env::var(config::CODE_KEY)
+        .with_context(|| format!("{} is not set", config::CODE_KEY))?;
+    twofold::digest::CodeKey::from_hex(&key)?;
+    aws::put_secure_parameter(sdk, &name, &key)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!("code key: in SSM parameter {name}");
+    Ok(())
+}
+
 async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
     let store = Arc::new(DynamoStore::new(aws::dynamodb(sdk), table_name()?));
     let account_id = "riverside";
@@ -204,6 +219,7 @@ async fn main() -> Result<()> {
         Some((command, rest)) if command == "local-setup" => {
             create_table(&sdk, &template_arg(rest)?).await?;
             create_sender_identity(&sdk).await?;
+            store_code_key(&sdk).await?;
             seed_demo(&sdk).await
         }
         Some((command, rest)) if command == "create-table" => {

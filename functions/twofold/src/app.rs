@@ -1,11 +1,12 @@
 //! What a function holds between invocations: settings read and AWS clients
 //! built once at cold start.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::aws;
 use crate::clock::SystemClock;
-use crate::config::{ConfigProblems, EMAIL_FROM, Settings};
+use crate::config::{CODE_KEY, CODE_KEY_PARAMETER, ConfigProblems, EMAIL_FROM, Settings};
 use crate::courier::AwsCourier;
 use crate::random::OsRandom;
 use crate::service::signin::SignIn;
@@ -26,8 +27,18 @@ impl App {
     /// every function does first at cold start.
     pub async fn start() -> Result<Self, ConfigProblems> {
         crate::telemetry::init();
-        let settings = Settings::from_env()?;
         let config = aws::sdk_config().await;
+        let mut vars: HashMap<String, String> = std::env::vars().collect();
+        // In AWS the key lives in SSM, never in a plain variable: read it
+        // once, here, at cold start.
+        let parameter = vars.get(CODE_KEY_PARAMETER).cloned();
+        if let (false, Some(name)) = (vars.contains_key(CODE_KEY), parameter) {
+            let key = aws::secure_parameter(&config, &name).await.map_err(|e| {
+                ConfigProblems(vec![format!("reading {CODE_KEY_PARAMETER} {name}: {e}")])
+            })?;
+            vars.insert(CODE_KEY.to_owned(), key);
+        }
+        let settings = Settings::from_vars(&vars)?;
         let store = Arc::new(DynamoStore::new(
             aws::dynamodb(&config),
             settings.table.clone(),

@@ -20,3 +20,39 @@ pub fn sesv2(config: &aws_config::SdkConfig) -> aws_sdk_sesv2::Client {
 pub fn sns(config: &aws_config::SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(config)
 }
+
+/// The decrypted value of an SSM SecureString parameter.
+pub async fn secure_parameter(
+    config: &aws_config::SdkConfig,
+    name: &str,
+) -> Result<String, String> {
+    let out = aws_sdk_ssm::Client::new(config)
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_ssm::error::DisplayErrorContext(&e).to_string())?;
+    out.parameter
+        .and_then(|p| p.value)
+        .ok_or_else(|| format!("parameter {name} has no value"))
+}
+
+/// Stores `value` as an SSM SecureString parameter, replacing any earlier
+/// value. For operator commands only.
+pub async fn put_secure_parameter(
+    config: &aws_config::SdkConfig,
+    name: &str,
+    value: &str,
+) -> Result<(), String> {
+    aws_sdk_ssm::Client::new(config)
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| aws_sdk_ssm::error::DisplayErrorContext(&e).to_string())?;
+    Ok(())
+}

@@ -12,6 +12,9 @@ use crate::digest::CodeKey;
 pub const TABLE: &str = "TWOFOLD_TABLE";
 /// Code-digest key, 64 or more hex digits.
 pub const CODE_KEY: &str = "TWOFOLD_CODE_KEY";
+/// Name of the SSM SecureString parameter holding the code-digest key, read
+/// at cold start when [`CODE_KEY`] itself is not set (as in AWS).
+pub const CODE_KEY_PARAMETER: &str = "TWOFOLD_CODE_KEY_PARAMETER";
 /// SES identity codes are emailed from.
 pub const EMAIL_FROM: &str = "TWOFOLD_EMAIL_FROM";
 /// Country whose national phone numbers administrators type, e.g. `US`.
@@ -92,11 +95,6 @@ impl fmt::Display for ConfigProblems {
 impl std::error::Error for ConfigProblems {}
 
 impl Settings {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigProblems> {
-        Self::from_vars(&std::env::vars().collect())
-    }
-
     /// Reads settings from a map of variables.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigProblems> {
         let mut problems = Vec::new();
@@ -137,7 +135,7 @@ impl Settings {
         };
         let code_key = match vars.get(CODE_KEY) {
             None => {
-                problems.push(format!("{CODE_KEY} is required"));
+                problems.push(format!("{CODE_KEY} or {CODE_KEY_PARAMETER} is required"));
                 None
             }
             Some(text) => match CodeKey::from_hex(text) {
@@ -204,7 +202,7 @@ mod tests {
         .unwrap_err();
         let text = problems.to_string();
         assert_eq!(problems.0.len(), 4, "{text}");
-        for name in [TABLE, CODE_KEY, CODE_LIFETIME, ATTEMPT_LIMIT] {
+        for name in [TABLE, CODE_KEY_PARAMETER, CODE_LIFETIME, ATTEMPT_LIMIT] {
             assert!(text.contains(name), "{name} missing from {text}");
         }
     }
