@@ -1,0 +1,817 @@
+//! `scripts/bench`: latency of a 2FA sign-in against its AWS floor, DynamoDB
+//! requests per sign-in, cold starts, package and SPA sizes, and the cost of
+//! a million sign-ins. `scripts/bench` brings up the stack and builds what
+//! this reads; run on its own it needs the same variables.
+//!
+//! Nothing here prints a code, a password or a token.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::ClientBuilder;
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use twofold::courier::{AwsCourier, Courier, Recipient};
+use twofold::model::{Challenge, PendingSignIn, Purpose, Session};
+use twofold::password;
+use twofold::store::{Directory, SessionStore, SignInStore};
+use twofold_e2e::{Client, PASSWORD, Stack, TestUser, fresh_user_in};
+use twofold_shared::{ConfirmationCode, Email, Method};
+
+/// AWS list prices, us-east-1, as published in 2024-11 (DynamoDB on-demand
+/// after its 2024-11-01 cut); not fetched at run time.
+mod price {
+    pub const AS_OF: &str = "2024-11, us-east-1";
+    /// Lambda on arm64, per GB-second.
+    pub const LAMBDA_GB_SECOND: f64 = 0.000_013_333_4;
+    /// Lambda, per request.
+    pub const LAMBDA_REQUEST: f64 = 0.20 / 1e6;
+    /// API Gateway HTTP API, per request (first 300 million a month).
+    pub const HTTP_API_REQUEST: f64 = 1.00 / 1e6;
+    /// DynamoDB on-demand, per write request unit.
+    pub const WRITE_UNIT: f64 = 0.625 / 1e6;
+    /// DynamoDB on-demand, per read request unit.
+    pub const READ_UNIT: f64 = 0.125 / 1e6;
+    /// SES, per email.
+    pub const EMAIL: f64 = 0.10 / 1000.0;
+    /// SNS SMS to a US number, per message, before carrier fees.
+    pub const SMS_US: f64 = 0.005_81;
+}
+
+/// The memory size of every function in infra/template.yaml.
+const MEMORY_MB: f64 = 256.0;
+
+const FUNCTIONS: [&str; 6] = [
+    "login",
+    "send-code",
+    "verify-code",
+    "session",
+    "settings",
+    "users",
+];
+
+struct Args {
+    n: usize,
+    starts: usize,
+    loads: usize,
+    bin_dir: PathBuf,
+    zip_dir: PathBuf,
+    dist: PathBuf,
+    python: String,
+    out: PathBuf,
+    command: String,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut args = Args {
+        n: 30,
+        starts: 10,
+        loads: 10,
+        bin_dir: PathBuf::from("target/release"),
+        zip_dir: PathBuf::from("target/lambda"),
+        dist: PathBuf::from("dist"),
+        python: "python3".into(),
+        out: PathBuf::from("docs/benchmarks.md"),
+        command: "scripts/bench".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--n" => args.n = value.parse().context("--n")?,
+            "--starts" => args.starts = value.parse().context("--starts")?,
+            "--loads" => args.loads = value.parse().context("--loads")?,
+            "--bin-dir" => args.bin_dir = value.into(),
+            "--zip-dir" => args.zip_dir = value.into(),
+            "--dist" => args.dist = value.into(),
+            "--python" => args.python = value,
+            "--out" => args.out = value.into(),
+            "--command" => args.command = value,
+            _ => bail!("unknown flag {flag}"),
+        }
+    }
+    if args.n == 0 || args.starts == 0 || args.loads == 0 {
+        bail!("--n, --starts and --loads must be at least 1");
+    }
+    Ok(args)
+}
+
+/// Median and 95th percentile (nearest rank), in milliseconds.
+#[derive(Clone, Copy, Default)]
+struct Spread {
+    median: f64,
+    p95: f64,
+}
+
+fn spread(samples: &[Duration]) -> Spread {
+    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    if ms.is_empty() {
+        return Spread::default();
+    }
+    let rank = |q: f64| ms[((q * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+    let median = if ms.len() % 2 == 1 {
+        ms[ms.len() / 2]
+    } else {
+        (ms[ms.len() / 2 - 1] + ms[ms.len() / 2]) / 2.0
+    };
+    Spread {
+        median,
+        p95: rank(0.95),
+    }
+}
+
+/// The timings of the three steps, over HTTP and bare.
+#[derive(Default)]
+struct Steps {
+    login: Vec<Duration>,
+    send: Vec<Duration>,
+    verify: Vec<Duration>,
+}
+
+async fn timed<T>(f: impl Future<Output = Result<T>>) -> Result<(T, Duration)> {
+    let start = Instant::now();
+    let out = f.await?;
+    Ok((out, start.elapsed()))
+}
+
+fn expect_ok(step: &str, answer: &twofold_e2e::Answer) -> Result<()> {
+    if answer.status != 200 {
+        bail!(
+            "{step} answered HTTP {} ({})",
+            answer.status,
+            answer.error_code()
+        );
+    }
+    Ok(())
+}
+
+/// N full sign-ins through the functions, one fresh user each (the resend
+/// limit allows one code a minute per user).
+async fn sign_ins(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
+    let mut steps = Steps::default();
+    let method = serde_json::to_value(Method::Email)?;
+    for user in users {
+        let mut client = Client::new(&stack.api);
+        let login = json!({"username": user.username, "password": PASSWORD});
+        let (answer, took) = timed(client.post("/api/auth/login", &login)).await?;
+        expect_ok("login", &answer)?;
+        steps.login.push(took);
+        let body = json!({ "method": method });
+        let (answer, took) = timed(client.post("/api/auth/code", &body)).await?;
+        expect_ok("send code", &answer)?;
+        steps.send.push(took);
+        let code = stack.code_sent_to(&user.email, 0).await?;
+        let body = json!({ "code": code });
+        let (answer, took) = timed(client.post("/api/auth/verify", &body)).await?;
+        expect_ok("verify", &answer)?;
+        steps.verify.push(took);
+    }
+    Ok(steps)
+}
+
+/// The same store calls each step makes, in the same order, straight to
+/// the emulator: each is one SDK request (two for the username lookup), and
+/// the item mapping around it costs microseconds. No HTTP in front, no
+/// Lambda runtime, no password hash, no JSON.
+async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
+    let store = stack.store().await;
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&stack.aws)
+        .region(aws_config::Region::new("us-east-1"))
+        .test_credentials()
+        .load()
+        .await;
+    let from = std::env::var("TWOFOLD_EMAIL_FROM").unwrap_or("no-reply@twofold.test".into());
+    let courier = AwsCourier::new(
+        twofold::aws::sesv2(&config),
+        twofold::aws::sns(&config),
+        from,
+    );
+    let code = ConfirmationCode::parse("000000").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut steps = Steps::default();
+    for (i, user) in users.iter().enumerate() {
+        let now = 1_900_000_000 + i as i64;
+        let digest = format!("bench-{}", uuid::Uuid::new_v4().simple());
+        let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
+        let ((), took) = timed(async {
+            let found = store.user_by_username(&user.username).await?;
+            let found = found.context("floor user missing")?;
+            store.account(&found.account_id).await?;
+            store
+                .put_pending(&PendingSignIn {
+                    token_digest: digest.clone(),
+                    user_id: user.id.clone(),
+                    expires_at: now + 600,
+                    password_change: false,
+                })
+                .await?;
+            Ok(())
+        })
+        .await?;
+        steps.login.push(took);
+
+        let challenge = Challenge {
+            user_id: user.id.clone(),
+            purpose: Purpose::SignIn,
+            digest: format!("{digest}-code"),
+            binding: digest.clone(),
+            method: Method::Email,
+            issued_at: now,
+            expires_at: now + 900,
+            window_start: now,
+            window_sends: 1,
+        };
+        let ((), took) = timed(async {
+            store.pending(&user.id, &digest).await?;
+            store.user(&user.id).await?;
+            let previous = store.challenge(&user.id, Purpose::SignIn).await?;
+            let replaced = store
+                .replace_challenge(&challenge, previous.map(|p| p.issued_at))
+                .await?;
+            if !replaced {
+                bail!("floor challenge not stored");
+            }
+            courier
+                .deliver(&Recipient::Email(email.clone()), &code, Purpose::SignIn, 15)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.0))?;
+            Ok(())
+        })
+        .await?;
+        steps.send.push(took);
+
+        let ((), took) = timed(async {
+            store.pending(&user.id, &digest).await?;
+            store.count_attempt(&user.id, 7).await?;
+            let current = store.challenge(&user.id, Purpose::SignIn).await?;
+            let current = current.context("floor challenge missing")?;
+            if !store.consume_challenge(&current).await? {
+                bail!("floor challenge not consumed");
+            }
+            store.delete_pending(&user.id, &digest).await?;
+            let found = store.user(&user.id).await?.context("floor user missing")?;
+            store
+                .put_session(&Session {
+                    token_digest: format!("{digest}-session"),
+                    user_id: user.id.clone(),
+                    account_id: found.account_id.clone(),
+                    second_factor: true,
+                    created_at: now,
+                    expires_at: now + 3600,
+                })
+                .await?;
+            store.account(&found.account_id).await?;
+            store.practices(&found.account_id).await?;
+            Ok(())
+        })
+        .await?;
+        steps.verify.push(took);
+    }
+    Ok(steps)
+}
+
+/// Requests the emulator has counted so far, by operation.
+async fn emulator_counts(stack: &Stack) -> Result<BTreeMap<String, u64>> {
+    let url = format!("{}/twofold/requests", stack.aws);
+    let counts: BTreeMap<String, u64> = reqwest::get(&url)
+        .await?
+        .error_for_status()
+        .context("the emulator does not count requests (start it with --count-requests)")?
+        .json()
+        .await?;
+    Ok(counts)
+}
+
+fn difference(
+    after: &BTreeMap<String, u64>,
+    before: &BTreeMap<String, u64>,
+) -> BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(op, n)| (op.clone(), n - before.get(op).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// Spawn to the first `GET /runtime/invocation/next`, against a Runtime API
+/// of our own that answers nothing else.
+async fn cold_start(binary: &Path) -> Result<Duration> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let api = listener.local_addr()?.to_string();
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .env("AWS_LAMBDA_RUNTIME_API", &api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", format!("{MEMORY_MB}"))
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    // As in AWS, and as the stack runs them: the key comes from SSM when a
+    // parameter is named.
+    if std::env::var_os("TWOFOLD_CODE_KEY_PARAMETER").is_some() {
+        command.env_remove("TWOFOLD_CODE_KEY");
+    }
+    let start = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let wait = async {
+        let (mut socket, _) = listener.accept().await?;
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = socket.read(&mut buf).await?;
+            if read == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..read]);
+        }
+        anyhow::Ok(head)
+    };
+    let head = tokio::select! {
+        head = tokio::time::timeout(Duration::from_secs(30), wait) => head??,
+        status = child.wait() => bail!("{} exited before asking for work: {status:?}", binary.display()),
+    };
+    let took = start.elapsed();
+    let _ = child.kill().await;
+    if !head.starts_with(b"GET /2018-06-01/runtime/invocation/next") {
+        bail!(
+            "{} asked the Runtime API something else first",
+            binary.display()
+        );
+    }
+    Ok(took)
+}
+
+/// Raw, gzip -9 and brotli q11 sizes of the SPA's files of one kind.
+fn transfer_sizes(python: &str, dist: &Path) -> Result<BTreeMap<String, [u64; 3]>> {
+    let script = r#"
+import brotli, gzip, json, pathlib, sys
+sizes = {}
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*")):
+    kind = path.suffix.lstrip(".")
+    if kind not in ("wasm", "js", "css"):
+        continue
+    data = path.read_bytes()
+    row = sizes.setdefault(kind, [0, 0, 0])
+    row[0] += len(data)
+    row[1] += len(gzip.compress(data, 9))
+    row[2] += len(brotli.compress(data, quality=11))
+print(json.dumps(sizes))
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(dist)
+        .output()
+        .context("running python for the compressed sizes")?;
+    if !out.status.success() {
+        bail!(
+            "compressing the SPA failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+const CHROMIUM_FLAGS: [&str; 7] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--window-size=1000,900",
+];
+
+/// Navigation start to the sign-in button present, by `performance.now()`
+/// read in the page when a poll (every 10 ms) first finds it; a new browser
+/// with an empty profile for each load, so nothing is cached.
+async fn first_renders(web: &str, loads: usize) -> Result<Vec<Duration>> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut driver = Command::new(
+        std::env::var("TWOFOLD_CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into()),
+    )
+    .arg(format!("--port={port}"))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .context("starting chromedriver")?;
+    let result = async {
+        let url = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if let Ok(answer) = reqwest::get(format!("{url}/status")).await {
+                let body: Value = answer.json().await.unwrap_or_default();
+                if body["value"]["ready"] == true {
+                    ready = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !ready {
+            bail!("chromedriver did not start");
+        }
+        let mut renders = Vec::new();
+        for _ in 0..loads {
+            let profile = std::env::temp_dir()
+                .join(format!("twofold-bench-{}", uuid::Uuid::new_v4().simple()));
+            let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+            args.push(format!("--user-data-dir={}", profile.display()));
+            let mut capabilities = serde_json::Map::new();
+            capabilities.insert(
+                "goog:chromeOptions".into(),
+                json!({
+                    "binary": std::env::var("TWOFOLD_CHROMIUM").unwrap_or("/usr/bin/chromium".into()),
+                    "args": args,
+                }),
+            );
+            // Do not wait for the load event: poll from the start.
+            capabilities.insert("pageLoadStrategy".into(), json!("none"));
+            let browser = ClientBuilder::rustls()?
+                .capabilities(capabilities)
+                .connect(&url)
+                .await?;
+            let measured = async {
+                browser.goto(&format!("{web}/")).await?;
+                let deadline = Instant::now() + Duration::from_secs(60);
+                loop {
+                    let probe = browser
+                        .execute(
+                            "return document.querySelector('#sign-in') \
+                             ? performance.now() : null;",
+                            vec![],
+                        )
+                        .await;
+                    if let Ok(Value::Number(ms)) = probe {
+                        let ms = ms.as_f64().unwrap_or_default();
+                        return anyhow::Ok(Duration::from_secs_f64(ms / 1e3));
+                    }
+                    if Instant::now() > deadline {
+                        bail!("the sign-in form never appeared");
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+            .await;
+            let _ = browser.close().await;
+            let _ = std::fs::remove_dir_all(&profile);
+            renders.push(measured?);
+        }
+        Ok(renders)
+    }
+    .await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    result
+}
+
+fn argon2_verify(n: usize) -> Result<Vec<Duration>> {
+    let stored = password::hash(PASSWORD)?;
+    let mut samples = Vec::new();
+    for _ in 0..n {
+        let start = Instant::now();
+        if !password::verify(PASSWORD, &stored) {
+            bail!("argon2id verify refused its own password");
+        }
+        samples.push(start.elapsed());
+    }
+    Ok(samples)
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    let stack = Stack::from_env();
+    let store = stack.store().await;
+    let mut md = String::new();
+    let say = |md: &mut String, line: String| {
+        println!("{line}");
+        md.push_str(&line);
+        md.push('\n');
+    };
+
+    // Users for the sign-ins and for the floor, made before counting.
+    eprintln!(
+        "==> bench: {} users for the sign-ins, {} for the floor",
+        args.n, args.n
+    );
+    let mut users = Vec::new();
+    let mut floor_users = Vec::new();
+    for _ in 0..args.n {
+        users.push(fresh_user_in(&store, true).await?);
+        floor_users.push(fresh_user_in(&store, true).await?);
+    }
+
+    eprintln!("==> bench: {} sign-ins through the functions", args.n);
+    let before = emulator_counts(&stack).await?;
+    let steps = sign_ins(&stack, &users).await?;
+    let after = emulator_counts(&stack).await?;
+    let per_run = difference(&after, &before);
+
+    eprintln!("==> bench: the floor, {} times", args.n);
+    let bare = floor(&stack, &floor_users).await?;
+    eprintln!("==> bench: argon2id verify, {} times", args.n);
+    let argon = spread(&argon2_verify(args.n)?);
+
+    eprintln!("==> bench: cold starts, {} per function", args.starts);
+    let mut colds = Vec::new();
+    for function in FUNCTIONS {
+        let binary = args.bin_dir.join(function);
+        let mut samples = Vec::new();
+        for _ in 0..args.starts {
+            samples.push(cold_start(&binary).await?);
+        }
+        colds.push((function, spread(&samples)));
+    }
+
+    eprintln!("==> bench: SPA sizes and {} loads in Chromium", args.loads);
+    let sizes = transfer_sizes(&args.python, &args.dist)?;
+    let web = std::env::var("TWOFOLD_WEB_URL").unwrap_or(stack.web.clone());
+    let render = spread(&first_renders(&web, args.loads).await?);
+
+    // The report.
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    say(&mut md, "# Benchmarks".into());
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        format!("Made on {date} by `{}`, on this machine:", args.command),
+    );
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    say(
+        &mut md,
+        format!(
+            "{cores} cores ({cpu}), moto on one thread, functions in release under `cargo lambda watch`."
+        ),
+    );
+    say(&mut md, String::new());
+
+    say(&mut md, format!("## A 2FA sign-in, {} times (ms)", args.n));
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        "| step | median | p95 | floor median | floor p95 | step / floor |".into(),
+    );
+    say(&mut md, "|---|---:|---:|---:|---:|---:|".into());
+    let rows = [
+        (
+            "login (POST /api/auth/login)",
+            &steps.login,
+            &bare.login,
+            argon.median,
+        ),
+        (
+            "send code by email (POST /api/auth/code)",
+            &steps.send,
+            &bare.send,
+            0.0,
+        ),
+        (
+            "verify (POST /api/auth/verify)",
+            &steps.verify,
+            &bare.verify,
+            0.0,
+        ),
+    ];
+    for (name, step, floor_samples, less) in rows {
+        let s = spread(step);
+        let f = spread(floor_samples);
+        let ratio = (s.median - less) / f.median;
+        let note = if less > 0.0 { " (less argon2id)" } else { "" };
+        say(
+            &mut md,
+            format!(
+                "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {ratio:.2}{note} |",
+                s.median, s.p95, f.median, f.p95
+            ),
+        );
+    }
+    say(
+        &mut md,
+        format!(
+            "| argon2id verify alone (in process) | {:.1} | {:.1} | | | |",
+            argon.median, argon.p95
+        ),
+    );
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        "The floor is the same DynamoDB and SES calls each step makes, in order, made \
+         from this process straight to the same emulator through the store adapter \
+         (one SDK request per call) and the SES courier. The login ratio is taken \
+         after subtracting the median argon2id verify, which is deliberate work."
+            .into(),
+    );
+    say(&mut md, String::new());
+
+    say(
+        &mut md,
+        "## Requests per sign-in, counted at the emulator".into(),
+    );
+    say(&mut md, String::new());
+    say(&mut md, "| operation | per sign-in |".into());
+    say(&mut md, "|---|---:|".into());
+    let n = args.n as f64;
+    let mut per = BTreeMap::new();
+    for (op, count) in &per_run {
+        let name = op.trim_start_matches("DynamoDB_20120810.");
+        let each = *count as f64 / n;
+        per.insert(name.to_owned(), each);
+        say(&mut md, format!("| {name} | {each:.2} |"));
+    }
+    let dynamo: f64 = per_run
+        .iter()
+        .filter(|(op, _)| op.starts_with("DynamoDB_"))
+        .map(|(_, c)| *c as f64 / n)
+        .sum();
+    say(&mut md, format!("| **DynamoDB, all** | **{dynamo:.2}** |"));
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        "Counted by `scripts/moto_server.py --count-requests` (X-Amz-Target, or method \
+         and path for SES v2) between the first login and the last verify; reading \
+         the codes from moto's data is not counted."
+            .into(),
+    );
+    say(&mut md, String::new());
+
+    say(
+        &mut md,
+        format!("## Cold start, median of {} starts (ms)", args.starts),
+    );
+    say(&mut md, String::new());
+    say(&mut md, "| function | median | p95 | arm64 zip |".into());
+    say(&mut md, "|---|---:|---:|---:|".into());
+    for (function, s) in &colds {
+        let zip = args.zip_dir.join(function).join("bootstrap.zip");
+        let size = std::fs::metadata(&zip)
+            .map(|m| kib(m.len()))
+            .unwrap_or("missing".into());
+        say(
+            &mut md,
+            format!("| {function} | {:.1} | {:.1} | {size} |", s.median, s.p95),
+        );
+    }
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        "From spawning the x86_64 release binary to its first \
+         `GET /2018-06-01/runtime/invocation/next` on a Runtime API the bench serves: \
+         logging, settings, the SDK clients (and the code key from SSM when \
+         TWOFOLD_CODE_KEY_PARAMETER is set). The zip is \
+         `cargo lambda build --release --arm64 --output-format zip`."
+            .into(),
+    );
+    say(&mut md, String::new());
+
+    say(&mut md, "## The SPA".into());
+    say(&mut md, String::new());
+    say(&mut md, "| files | raw | gzip -9 | brotli 11 |".into());
+    say(&mut md, "|---|---:|---:|---:|".into());
+    let mut total = [0u64; 3];
+    for (kind, [raw, gz, br]) in &sizes {
+        total[0] += raw;
+        total[1] += gz;
+        total[2] += br;
+        say(
+            &mut md,
+            format!("| {kind} | {} | {} | {} |", kib(*raw), kib(*gz), kib(*br)),
+        );
+    }
+    say(
+        &mut md,
+        format!(
+            "| **all** | **{}** | **{}** | **{}** |",
+            kib(total[0]),
+            kib(total[1]),
+            kib(total[2])
+        ),
+    );
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        format!(
+            "First render, median of {} loads: **{:.0} ms** (p95 {:.0} ms), navigation \
+             start to the sign-in button present, read as `performance.now()` by a \
+             10 ms poll, in headless Chromium with an empty cache each load, from \
+             `trunk serve --release` on this machine.",
+            args.loads, render.median, render.p95
+        ),
+    );
+    say(&mut md, String::new());
+
+    // Cost: three invocations, three HTTP API requests, the counted units.
+    let gb = MEMORY_MB / 1024.0;
+    let billed: f64 = [&steps.login, &steps.send, &steps.verify]
+        .iter()
+        .map(|s| (spread(s).median).ceil() / 1e3)
+        .sum();
+    let lambda = 3.0 * price::LAMBDA_REQUEST + billed * gb * price::LAMBDA_GB_SECOND;
+    let api = 3.0 * price::HTTP_API_REQUEST;
+    let count = |op: &str| per.get(op).copied().unwrap_or(0.0);
+    // Items here are under 1 KB (writes) and 4 KB (reads); reads are
+    // strongly consistent (1 unit); a transaction's item costs 2 units and
+    // the one transaction writes 2 items.
+    let reads = count("GetItem") + count("Query");
+    let writes = count("PutItem")
+        + count("UpdateItem")
+        + count("DeleteItem")
+        + 4.0 * count("TransactWriteItems");
+    let dynamo_cost = reads * price::READ_UNIT + writes * price::WRITE_UNIT;
+    let million = 1e6;
+    say(&mut md, "## Cost of one million 2FA sign-ins".into());
+    say(&mut md, String::new());
+    say(&mut md, "| item | per million |".into());
+    say(&mut md, "|---|---:|".into());
+    say(
+        &mut md,
+        format!(
+            "| Lambda arm64, {MEMORY_MB:.0} MB: 3 requests, {:.0} ms billed | ${:.2} |",
+            billed * 1e3,
+            lambda * million
+        ),
+    );
+    say(
+        &mut md,
+        format!("| HTTP API: 3 requests | ${:.2} |", api * million),
+    );
+    say(
+        &mut md,
+        format!(
+            "| DynamoDB on-demand: {reads:.0} read units, {writes:.0} write units | ${:.2} |",
+            dynamo_cost * million
+        ),
+    );
+    say(
+        &mut md,
+        format!(
+            "| **platform, all** | **${:.2}** |",
+            (lambda + api + dynamo_cost) * million
+        ),
+    );
+    say(
+        &mut md,
+        format!(
+            "| apart: SES, one email each | ${:.2} |",
+            price::EMAIL * million
+        ),
+    );
+    say(
+        &mut md,
+        format!(
+            "| apart: SNS, one US text each instead | ${:.2} |",
+            price::SMS_US * million
+        ),
+    );
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        format!(
+            "List prices as of {} (in tests/src/bin/bench.rs). Lambda duration is the \
+             median of each step as measured here, through `cargo lambda watch` on this \
+             machine, rounded up to the millisecond: an upper bound for arm64 in AWS. \
+             Left out: the free tiers, CloudWatch Logs, data transfer, SMS carrier fees.",
+            price::AS_OF
+        ),
+    );
+    say(&mut md, String::new());
+
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("==> bench: written to {}", args.out.display());
+    Ok(())
+}
