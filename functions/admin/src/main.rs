@@ -4,6 +4,9 @@
 //! - `local-setup --template FILE`: create the table from the template, the
 //!   SES identity of the sender, and the demo account; print how to sign in.
 //! - `create-table --template FILE`: only the table.
+//! - `create-account --account NAME --practice NAME [--practice NAME...]
+//!   --admin-username U --admin-name N --email E --phone P [--region US]`:
+//!   a fresh deployment's first account and System Administrator.
 //! - `reactivate --username NAME`: unlock a locked user, for when the
 //!   account's only System Administrator is the one locked.
 //!
@@ -180,6 +183,101 @@ async fn seed_demo(sdk: &aws_config::SdkConfig) -> Result<()> {
     Ok(())
 }
 
+/// Values of `--name value` flags; a repeated flag keeps every value.
+fn flags(args: &[String]) -> Result<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let name = flag
+            .strip_prefix("--")
+            .with_context(|| format!("unexpected {flag:?}"))?;
+        let value = rest
+            .next()
+            .with_context(|| format!("{flag} needs a value"))?;
+        pairs.push((name.to_owned(), value.clone()));
+    }
+    Ok(pairs)
+}
+
+fn one<'a>(pairs: &'a [(String, String)], name: &str) -> Result<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .with_context(|| format!("--{name} is required"))
+}
+
+/// Creates an account, its practices and its first System Administrator,
+/// with two-factor authentication off and a random initial password that
+/// the administrator must change at first sign-in. Prints that password
+/// once; it is stored only as a hash.
+async fn create_account(sdk: &aws_config::SdkConfig, args: &[String]) -> Result<()> {
+    let pairs = flags(args)?;
+    let region_code = pairs
+        .iter()
+        .find(|(n, _)| n == "region")
+        .map_or("US", |(_, v)| v);
+    let region = twofold::contact::region(region_code).context("--region: a country code")?;
+    let email = twofold::contact::email(one(&pairs, "email")?).map_err(anyhow::Error::msg)?;
+    let phone =
+        twofold::contact::mobile(one(&pairs, "phone")?, region).map_err(anyhow::Error::msg)?;
+    let practices: Vec<&str> = pairs
+        .iter()
+        .filter(|(n, _)| n == "practice")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if practices.is_empty() {
+        bail!("--practice NAME is required, once per practice");
+    }
+    let store = DynamoStore::new(aws::dynamodb(sdk), table_name()?);
+    let account_id = uuid::Uuid::new_v4().to_string();
+    store
+        .put_account(&Account {
+            id: account_id.clone(),
+            name: one(&pairs, "account")?.to_owned(),
+            two_factor_enabled: false,
+        })
+        .await?;
+    let mut practice_ids = Vec::new();
+    for name in practices {
+        let id = uuid::Uuid::new_v4().to_string();
+        store
+            .put_practice(&Practice {
+                id: id.clone(),
+                account_id: account_id.clone(),
+                name: name.to_owned(),
+            })
+            .await?;
+        practice_ids.push(id);
+    }
+    let mut secret = [0u8; 18];
+    getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
+    let initial = hex::encode(secret);
+    let username = one(&pairs, "admin-username")?;
+    let user = User {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account_id.clone(),
+        username: username.to_owned(),
+        name: one(&pairs, "admin-name")?.to_owned(),
+        role: Role::SystemAdministrator,
+        practice_ids,
+        email: Some(email),
+        phone: Some(phone),
+        password_hash: password::hash(&initial)?,
+        status: UserStatus::Active,
+        failed_attempts: 0,
+        must_change_password: true,
+    };
+    match store.create_user(&user).await? {
+        Created::Created => {}
+        taken => bail!("not created: {taken:?}"),
+    }
+    println!("account {account_id} created, two-factor authentication off");
+    println!("System Administrator {username}: initial password {initial}");
+    println!("(shown once; it must be changed at first sign-in)");
+    Ok(())
+}
+
 /// Unlocks a locked user, for when no System Administrator of the account
 /// can: the account's only administrator is the one locked.
 async fn reactivate(sdk: &aws_config::SdkConfig, username: &str) -> Result<()> {
@@ -225,13 +323,16 @@ async fn main() -> Result<()> {
         Some((command, rest)) if command == "create-table" => {
             create_table(&sdk, &template_arg(rest)?).await
         }
+        Some((command, rest)) if command == "create-account" => create_account(&sdk, rest).await,
         Some((command, [flag, username])) if command == "reactivate" && flag == "--username" => {
             reactivate(&sdk, username).await
         }
         _ => bail!(
             "usage: twofold-admin local-setup --template FILE\n       \
              twofold-admin create-table --template FILE\n       \
-             twofold-admin reactivate --username NAME"
+             twofold-admin reactivate --username NAME\n       \
+             twofold-admin create-account --account NAME --practice NAME... \
+             --admin-username U --admin-name N --email E --phone P [--region US]"
         ),
     }
 }
