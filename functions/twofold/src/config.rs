@@ -202,8 +202,15 @@ mod tests {
         .unwrap_err();
         let text = problems.to_string();
         assert_eq!(problems.0.len(), 4, "{text}");
-        for name in [TABLE, CODE_KEY_PARAMETER, CODE_LIFETIME, ATTEMPT_LIMIT] {
+        for name in [TABLE, CODE_KEY, CODE_LIFETIME, ATTEMPT_LIMIT] {
             assert!(text.contains(name), "{name} missing from {text}");
         }
+    }
+
+    #[test]
+    fn without_a_key_both_ways_to_give_one_are_named() {
+        let problems = Settings::from_vars(&vars(&[(TABLE, "t")])).unwrap_err();
+        let text = problems.to_string();
+        assert!(text.contains(CODE_KEY_PARAMETER) && text.contains(CODE_KEY), "{text}");
     }
 }
