@@ -25,7 +25,7 @@ fn read(relative: &str) -> String {
 
 /// The value of a path constant named in the SPA's source.
 fn constant(module: &str, name: &str) -> &'static str {
-    let found = match (module, name) {
+    match (module, name) {
         ("paths", "LOGIN") => paths::LOGIN,
         ("paths", "PASSWORD") => paths::PASSWORD,
         ("paths", "CODE") => paths::CODE,
@@ -37,8 +37,7 @@ fn constant(module: &str, name: &str) -> &'static str {
         ("admin_paths", "TWO_FACTOR_CODE") => admin::TWO_FACTOR_CODE,
         ("admin_paths", "USERS") => admin::USERS,
         _ => panic!("the SPA calls {module}::{name}, unknown to this test: add it"),
-    };
-    found
+    }
 }
 
 /// The calls in frontend/src/api.rs: `post(paths::X`, `put(admin_paths::X`,
@@ -52,26 +51,19 @@ fn spa_routes() -> Routes {
                 continue;
             };
             let rest = line[start + marker.len()..].trim_start_matches('&');
-            if let Some((module, tail)) = rest.split_once("::") {
-                if module == "paths" || module == "admin_paths" {
-                    let name: String = tail
-                        .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
-                        .collect();
-                    routes.insert((method.into(), constant(module, &name).into()));
-                }
+            if let Some((module @ ("paths" | "admin_paths"), tail)) = rest.split_once("::") {
+                let name: String = tail
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                routes.insert((method.into(), constant(module, &name).into()));
             }
-            if rest.starts_with("user_path(") || rest.starts_with("path") {
-                // The action names the route: `user_path(user_id, "contact")`,
-                // or a `path` made from one on the line before.
-                let action = if rest.starts_with("user_path(") {
-                    rest.split('"').nth(1).map(str::to_owned)
-                } else {
-                    None
-                };
-                if let Some(action) = action {
-                    routes.insert((method.into(), format!("/api/users/{{id}}/{action}")));
-                }
+            // `put(&user_path(user_id, "contact"), ...)`: the action names it.
+            if let Some(action) = rest
+                .strip_prefix("user_path(")
+                .and_then(|r| r.split('"').nth(1))
+            {
+                routes.insert((method.into(), format!("/api/users/{{id}}/{action}")));
             }
         }
         // `let path = user_path(user_id, "reactivate");` then `post(&path, ...)`.

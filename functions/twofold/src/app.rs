@@ -69,6 +69,7 @@ impl App {
             aws::sesv2(&config),
             aws::sns(&config),
             from,
+            self.settings.sms.clone(),
         ))
     }
 }

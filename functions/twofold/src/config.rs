@@ -6,6 +6,7 @@ use std::fmt;
 
 use twofold_shared::policy;
 
+use crate::courier::SmsPolicy;
 use crate::digest::CodeKey;
 
 /// DynamoDB table name.
@@ -19,6 +20,11 @@ pub const CODE_KEY_PARAMETER: &str = "TWOFOLD_CODE_KEY_PARAMETER";
 pub const EMAIL_FROM: &str = "TWOFOLD_EMAIL_FROM";
 /// Country whose national phone numbers administrators type, e.g. `US`.
 pub const DEFAULT_REGION: &str = "TWOFOLD_DEFAULT_REGION";
+/// The most one text message may cost, in US dollars (e.g. `0.50`).
+pub const SMS_MAX_PRICE: &str = "TWOFOLD_SMS_MAX_PRICE_USD";
+/// Countries texts may go to, as two-letter codes separated by commas; unset
+/// or empty means any.
+pub const SMS_COUNTRIES: &str = "TWOFOLD_SMS_COUNTRIES";
 /// Seconds a code can be used.
 pub const CODE_LIFETIME: &str = "TWOFOLD_CODE_LIFETIME_SECONDS";
 /// Consecutive wrong codes that lock a user.
@@ -80,6 +86,8 @@ pub struct Settings {
     pub policy: Policy,
     /// Where national phone numbers are read.
     pub region: phonenumber::country::Id,
+    /// Limits on text messages.
+    pub sms: SmsPolicy,
 }
 
 /// The settings could not be read; each line is one problem.
@@ -153,6 +161,28 @@ impl Settings {
             ));
             phonenumber::country::Id::US
         });
+        let max_price_usd = match vars.get(SMS_MAX_PRICE).map(|p| p.trim()) {
+            None | Some("") => None,
+            Some(price) if price.parse::<f64>().is_ok_and(|p| p > 0.0) => Some(price.to_owned()),
+            Some(_) => {
+                problems.push(format!(
+                    "{SMS_MAX_PRICE} must be a price in dollars, e.g. 0.50"
+                ));
+                None
+            }
+        };
+        let mut countries = Vec::new();
+        let listed = vars.get(SMS_COUNTRIES).map_or("", String::as_str);
+        for code in listed.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            match crate::contact::region(code) {
+                Some(id) => countries.push(id),
+                None => problems.push(format!("{SMS_COUNTRIES}: {code:?} is not a country code")),
+            }
+        }
+        let sms = SmsPolicy {
+            max_price_usd,
+            countries,
+        };
         let email_from = vars
             .get(EMAIL_FROM)
             .filter(|f| !f.trim().is_empty())
@@ -164,6 +194,7 @@ impl Settings {
                 email_from,
                 policy,
                 region,
+                sms,
             }),
             _ => Err(ConfigProblems(problems)),
         }
@@ -208,9 +239,34 @@ mod tests {
     }
 
     #[test]
+    fn sms_limits_are_read_and_checked() {
+        let key = "0f".repeat(32);
+        let set = Settings::from_vars(&vars(&[
+            (TABLE, "t"),
+            (CODE_KEY, &key),
+            (SMS_MAX_PRICE, "0.25"),
+            (SMS_COUNTRIES, "us, CA"),
+        ]))
+        .unwrap();
+        assert_eq!(set.sms.max_price_usd.as_deref(), Some("0.25"));
+        assert_eq!(set.sms.countries.len(), 2);
+        let bad = Settings::from_vars(&vars(&[
+            (TABLE, "t"),
+            (CODE_KEY, &key),
+            (SMS_MAX_PRICE, "free"),
+            (SMS_COUNTRIES, "US,Narnia"),
+        ]))
+        .unwrap_err();
+        assert_eq!(bad.0.len(), 2, "{bad}");
+    }
+
+    #[test]
     fn without_a_key_both_ways_to_give_one_are_named() {
         let problems = Settings::from_vars(&vars(&[(TABLE, "t")])).unwrap_err();
         let text = problems.to_string();
-        assert!(text.contains(CODE_KEY_PARAMETER) && text.contains(CODE_KEY), "{text}");
+        assert!(
+            text.contains(CODE_KEY_PARAMETER) && text.contains(CODE_KEY),
+            "{text}"
+        );
     }
 }

@@ -7,6 +7,7 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sns::types::MessageAttributeValue;
+use phonenumber::country::Id;
 use twofold_shared::{ConfirmationCode, Email, Phone};
 
 use crate::model::Purpose;
@@ -57,12 +58,46 @@ pub struct AwsCourier {
     ses: aws_sdk_sesv2::Client,
     sns: aws_sdk_sns::Client,
     from: String,
+    sms: SmsPolicy,
 }
 
 impl AwsCourier {
-    /// A courier that sends email from `from`, an SES-verified identity.
-    pub fn new(ses: aws_sdk_sesv2::Client, sns: aws_sdk_sns::Client, from: String) -> Self {
-        Self { ses, sns, from }
+    /// A courier that sends email from `from`, an SES-verified identity, and
+    /// texts within `sms`.
+    pub fn new(
+        ses: aws_sdk_sesv2::Client,
+        sns: aws_sdk_sns::Client,
+        from: String,
+        sms: SmsPolicy,
+    ) -> Self {
+        Self {
+            ses,
+            sns,
+            from,
+            sms,
+        }
+    }
+}
+
+/// Limits on text messages, which cost money per message and per country.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SmsPolicy {
+    /// The most SNS may spend on one message, in US dollars, as SNS reads it.
+    pub max_price_usd: Option<String>,
+    /// Countries texts may go to; empty means any.
+    pub countries: Vec<Id>,
+}
+
+impl SmsPolicy {
+    /// Whether a text may go to `phone`.
+    pub fn allows(&self, phone: &Phone) -> bool {
+        if self.countries.is_empty() {
+            return true;
+        }
+        let country = phonenumber::parse(None, phone.as_str())
+            .ok()
+            .and_then(|number| number.country().id());
+        country.is_some_and(|id| self.countries.contains(&id))
     }
 }
 
@@ -110,16 +145,23 @@ impl Courier for AwsCourier {
                     })?;
             }
             Recipient::Text(phone) => {
-                self.sns
+                if !self.sms.allows(phone) {
+                    return Err(DeliveryFailed(
+                        "texts to that country are not allowed".into(),
+                    ));
+                }
+                let mut publish = self
+                    .sns
                     .publish()
                     .phone_number(phone.as_str())
                     .message(text)
-                    .message_attributes("AWS.SNS.SMS.SMSType", attribute("Transactional")?)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        DeliveryFailed(aws_sdk_sns::error::DisplayErrorContext(&e).to_string())
-                    })?;
+                    .message_attributes("AWS.SNS.SMS.SMSType", attribute("Transactional")?);
+                if let Some(price) = &self.sms.max_price_usd {
+                    publish = publish.message_attributes("AWS.SNS.SMS.MaxPrice", attribute(price)?);
+                }
+                publish.send().await.map_err(|e| {
+                    DeliveryFailed(aws_sdk_sns::error::DisplayErrorContext(&e).to_string())
+                })?;
             }
         }
         Ok(())
@@ -129,6 +171,20 @@ impl Courier for AwsCourier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_go_only_to_allowed_countries() {
+        let us = Phone::from_e164("+14155552671").unwrap();
+        let gb = Phone::from_e164("+447911123456").unwrap();
+        let anywhere = SmsPolicy::default();
+        assert!(anywhere.allows(&us) && anywhere.allows(&gb));
+        let north_america = SmsPolicy {
+            max_price_usd: None,
+            countries: vec![Id::US, Id::CA],
+        };
+        assert!(north_america.allows(&us));
+        assert!(!north_america.allows(&gb));
+    }
 
     #[test]
     fn the_message_names_the_code_its_purpose_and_its_lifetime() {
