@@ -191,6 +191,7 @@ async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
         twofold::aws::sesv2(&config),
         twofold::aws::sns(&config),
         from,
+        twofold::courier::SmsPolicy::default(),
     );
     let code = ConfirmationCode::parse("000000").map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut steps = Steps::default();
