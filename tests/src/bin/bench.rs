@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use twofold::courier::{AwsCourier, Courier, Recipient};
 use twofold::model::{Challenge, PendingSignIn, Purpose, Session};
 use twofold::password;
-use twofold::store::{Directory, SessionStore, SignInStore};
+use twofold::store::{Attempt, Directory, SessionStore, SignInStore};
 use twofold_e2e::{Client, PASSWORD, Stack, TestUser, fresh_user_in};
 use twofold_shared::{ConfirmationCode, Email, Method};
 
@@ -249,14 +249,15 @@ async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
 
         let ((), took) = timed(async {
             store.pending(&user.id, &digest).await?;
-            store.count_attempt(&user.id, 7).await?;
+            let Attempt::Counted(_, found) = store.count_attempt(&user.id, 7).await? else {
+                bail!("floor entry not counted");
+            };
             let current = store.challenge(&user.id, Purpose::SignIn).await?;
             let current = current.context("floor challenge missing")?;
             if !store.consume_challenge(&current).await? {
                 bail!("floor challenge not consumed");
             }
             store.delete_pending(&user.id, &digest).await?;
-            let found = store.user(&user.id).await?.context("floor user missing")?;
             store
                 .put_session(&Session {
                     token_digest: format!("{digest}-session"),

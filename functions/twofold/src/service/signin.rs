@@ -440,12 +440,14 @@ impl SignIn {
     ) -> Result<Started, SignInError> {
         let pending = self.pending(token).await?;
         let user_id = pending.user_id.as_str();
-        self.check_code(user_id, Purpose::SignIn, &pending.token_digest, code)
+        // The user as the entry was counted: active then, and still active
+        // when the code was used up (that write requires it).
+        let user = self
+            .check_code(user_id, Purpose::SignIn, &pending.token_digest, code)
             .await?;
         self.store
             .delete_pending(user_id, &pending.token_digest)
             .await?;
-        let user = self.active_user(user_id).await?;
         let started = self.start_session(&user, true).await?;
         info!(user_id, second_factor = true, "code verified, signed in");
         Ok(started)
@@ -454,16 +456,17 @@ impl SignIn {
     /// Checks `code` against the user's current challenge for `purpose`,
     /// bound to `binding`. The entry is counted first; a right code is used
     /// up and the count cleared; a wrong one at the limit locks the user.
+    /// A right code returns the user as the entry was counted.
     pub async fn check_code(
         &self,
         user_id: &str,
         purpose: Purpose,
         binding: &str,
         code: &ConfirmationCode,
-    ) -> Result<(), SignInError> {
+    ) -> Result<User, SignInError> {
         let limit = self.policy.attempt_limit;
-        let count = match self.store.count_attempt(user_id, limit).await? {
-            Attempt::Counted(count) => count,
+        let (count, user) = match self.store.count_attempt(user_id, limit).await? {
+            Attempt::Counted(count, user) => (count, user),
             Attempt::Locked => {
                 warn!(user_id, "code refused: account locked");
                 return Err(SignInError::AccountLocked);
@@ -489,7 +492,7 @@ impl SignIn {
         if let Some(challenge) = usable {
             if self.store.consume_challenge(&challenge).await? {
                 info!(user_id, purpose = purpose.as_str(), "code verified");
-                return Ok(());
+                return Ok(*user);
             }
             // Used up a moment ago by a concurrent entry: a replay.
             warn!(user_id, "code refused: already used");

@@ -31,10 +31,12 @@ pub enum StoreError {
 }
 
 /// The outcome of counting one code entry against a user's limit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Attempt {
-    /// Counted; this many consecutive wrong-or-pending entries so far.
-    Counted(u32),
+    /// Counted; this many consecutive wrong-or-pending entries so far, and
+    /// the user as the count left it (read by the same write, so a sign-in
+    /// needs no second read of the profile).
+    Counted(u32, Box<User>),
     /// Not counted: the user is locked.
     Locked,
     /// Not counted: the limit is already taken by entries in flight.

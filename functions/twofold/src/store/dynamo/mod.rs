@@ -577,13 +577,16 @@ impl SignInStore for DynamoStore {
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":active", s(UserStatus::Active.as_str()))
             .expression_attribute_values(":limit", n(limit))
-            .return_values(ReturnValue::UpdatedNew)
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
             Ok(out) => {
                 let attributes = out.attributes.unwrap_or_default();
-                Ok(Attempt::Counted(get_n(&attributes, "failed_attempts")?))
+                Ok(Attempt::Counted(
+                    get_n(&attributes, "failed_attempts")?,
+                    Box::new(user_from(&attributes)?),
+                ))
             }
             Err(err) if condition_failed(&err) => match self.user(user_id).await? {
                 Some(user) if user.status == UserStatus::Active => Ok(Attempt::Exhausted),

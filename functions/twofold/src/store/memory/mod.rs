@@ -191,7 +191,10 @@ impl SignInStore for MemoryStore {
             return Ok(Attempt::Exhausted);
         }
         user.failed_attempts += 1;
-        Ok(Attempt::Counted(user.failed_attempts))
+        Ok(Attempt::Counted(
+            user.failed_attempts,
+            Box::new(user.clone()),
+        ))
     }
 
     async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError> {
