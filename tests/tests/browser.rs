@@ -13,10 +13,12 @@
 //! the status as it was; and reactivating, in the Users view, a user locked
 //! out by seven wrong codes, who then signs in.
 //!
-//! Each screen is saved to `docs/screenshots/` (sign-in, choose-method,
-//! enter-code, wrong-code, home, locked, two-factor-window,
-//! two-factor-editor, enable-popup, disable-popup, users-view), so the
-//! pictures in the docs are always of the app as it is.
+//! Each screen is saved (sign-in, choose-method, enter-code, wrong-code,
+//! home, locked, two-factor-window, two-factor-editor, enable-popup,
+//! disable-popup, users-view) to `TWOFOLD_SCREENSHOT_DIR`, by default
+//! `~/.cache/twofold/screenshots`: outside the clone, so a test run leaves
+//! the tree clean and a running `scripts/dev` sees no change. Set it to
+//! `docs/screenshots` to refresh the README's pictures.
 //!
 //! ChromeDriver is started on a free port with a fresh browser profile,
 //! unless `TWOFOLD_WEBDRIVER_URL` names one already running. The user comes
@@ -544,7 +546,11 @@ impl Page<'_> {
     }
 
     async fn screenshot(&self, name: &str) -> Result<()> {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots"));
+        let dir = match std::env::var_os("TWOFOLD_SCREENSHOT_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/twofold/screenshots"),
+        };
         std::fs::create_dir_all(&dir)?;
         let png = self.0.screenshot().await?;
         std::fs::write(dir.join(format!("{name}.png")), png)?;

@@ -23,6 +23,13 @@ use twofold::{aws, config, password};
 use twofold_shared::api::Role;
 use twofold_shared::{Email, Phone};
 
+const USAGE: &str = "usage:
+  twofold-admin local-setup --template FILE
+  twofold-admin create-table --template FILE
+  twofold-admin create-account --account NAME --practice NAME [--practice NAME...]
+      --admin-username USERNAME --admin-name NAME --email EMAIL --phone PHONE [--region US]
+  twofold-admin reactivate --username USERNAME";
+
 /// The password of every demo user.
 const DEMO_PASSWORD: &str = "twofold-demo-1";
 
@@ -270,7 +277,9 @@ async fn create_account(sdk: &aws_config::SdkConfig, args: &[String]) -> Result<
     };
     match store.create_user(&user).await? {
         Created::Created => {}
-        taken => bail!("not created: {taken:?}"),
+        Created::UsernameTaken => bail!("not created: another user has username {username}"),
+        Created::EmailTaken => bail!("not created: another user has that email address"),
+        Created::PhoneTaken => bail!("not created: another user has that mobile phone"),
     }
     println!("account {account_id} created, two-factor authentication off");
     println!("System Administrator {username}: initial password {initial}");
@@ -327,12 +336,10 @@ async fn main() -> Result<()> {
         Some((command, [flag, username])) if command == "reactivate" && flag == "--username" => {
             reactivate(&sdk, username).await
         }
-        _ => bail!(
-            "usage: twofold-admin local-setup --template FILE\n       \
-             twofold-admin create-table --template FILE\n       \
-             twofold-admin reactivate --username NAME\n       \
-             twofold-admin create-account --account NAME --practice NAME... \
-             --admin-username U --admin-name N --email E --phone P [--region US]"
-        ),
+        Some((command, _)) if command == "--help" || command == "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
     }
 }

@@ -32,6 +32,9 @@ pub fn mobile(text: &str, region: Id) -> Result<Phone, String> {
     }
     let number = phonenumber::parse(Some(region), trimmed)
         .map_err(|_| "Enter a phone number such as +1 415 555 0123.".to_owned())?;
+    if number.extension().is_some() {
+        return Err("Enter the mobile number alone, without an extension.".to_owned());
+    }
     if !number.is_valid() {
         return Err("That is not a valid phone number.".to_owned());
     }

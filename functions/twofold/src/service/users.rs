@@ -307,15 +307,15 @@ impl Users {
         let username_ok = (3..=64).contains(&username.chars().count())
             && username
                 .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if !username_ok {
             problems.push(problem(
                 "username",
-                "A username is 3 to 64 letters, digits, dots, dashes or underscores.",
+                "A username is 3 to 64 letters a to z, digits, dots, dashes or underscores.",
             ));
         }
         let name = request.name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
             problems.push(problem("name", "Enter the user's full name."));
         }
         let practices = self.store.practices(&admin.account_id).await?;
