@@ -51,6 +51,8 @@ pub enum ErrorCode {
     Conflict,
     /// The user must change their password before going on.
     PasswordChangeRequired,
+    /// Too many wrong passwords for one username; wait and retry.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -75,6 +77,7 @@ impl ErrorCode {
             ErrorCode::AcknowledgementRequired => 422,
             ErrorCode::AlreadyTaken | ErrorCode::Conflict => 409,
             ErrorCode::PasswordChangeRequired => 403,
+            ErrorCode::TooManyAttempts => 429,
         }
     }
 
@@ -117,6 +120,9 @@ impl ErrorCode {
                 "Someone else changed this at the same moment. Please reload and try again."
             }
             ErrorCode::PasswordChangeRequired => "Please choose a new password to continue.",
+            ErrorCode::TooManyAttempts => {
+                "Too many wrong passwords were tried. Please wait a few minutes and try again."
+            }
         }
     }
 }
@@ -201,6 +207,7 @@ mod tests {
             ErrorCode::AcknowledgementRequired,
             ErrorCode::Conflict,
             ErrorCode::PasswordChangeRequired,
+            ErrorCode::TooManyAttempts,
         ];
         for code in all {
             assert!((400..600).contains(&code.status()), "{code:?}");

@@ -32,3 +32,10 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024;
 
 /// Shortest password a user may choose.
 pub const MIN_PASSWORD_LENGTH: usize = 12;
+
+/// Wrong passwords for one username within [`PASSWORD_WINDOW_SECONDS`]
+/// after which signing in as that username waits for the window to end.
+pub const PASSWORD_FAILURE_LIMIT: u32 = 10;
+
+/// The window for [`PASSWORD_FAILURE_LIMIT`], in seconds (15 minutes).
+pub const PASSWORD_WINDOW_SECONDS: i64 = 15 * 60;

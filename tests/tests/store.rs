@@ -347,6 +347,42 @@ async fn one_address_one_user_even_when_saved_at_once<S: Store + 'static>(store:
     );
 }
 
+async fn concurrent_wrong_passwords_are_all_counted<S: Store + 'static>(store: Arc<S>) {
+    let name = format!("someone-{}", uuid::Uuid::new_v4().simple());
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::spawn(async move {
+                store
+                    .record_password_failure(&name, START, 900)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for attempt in tries {
+        counts.push(attempt.await.unwrap());
+    }
+    counts.sort();
+    // The first opens the window; every other is counted in it, once.
+    assert_eq!(counts, (1..=20).collect::<Vec<u32>>());
+    assert_eq!(
+        store.password_failures(&name).await.unwrap(),
+        Some((20, START))
+    );
+    // After the window a new one opens.
+    assert_eq!(
+        store
+            .record_password_failure(&name, START + 900, 900)
+            .await
+            .unwrap(),
+        1
+    );
+    store.clear_password_failures(&name).await.unwrap();
+    assert_eq!(store.password_failures(&name).await.unwrap(), None);
+}
+
 macro_rules! on_both_stores {
     ($($case:ident $(, $arg:expr)?;)*) => {
         mod dynamodb {
@@ -378,4 +414,5 @@ on_both_stores! {
     a_new_code_replaces_the_last_only_once;
     locking_removes_codes_and_sessions;
     one_address_one_user_even_when_saved_at_once;
+    concurrent_wrong_passwords_are_all_counted;
 }

@@ -82,6 +82,18 @@ impl From<SignInError> for ApiError {
             }
             SignInError::AccountLocked => Self::new(ErrorCode::AccountLocked),
             SignInError::NotSignedIn => Self::new(ErrorCode::NotSignedIn),
+            SignInError::TooManyAttempts { retry_after } => {
+                let mut error = Self::with_message(
+                    ErrorCode::TooManyAttempts,
+                    format!(
+                        "Too many wrong passwords were tried for this username. \
+                         Please try again in {}.",
+                        wait_words(retry_after)
+                    ),
+                );
+                error.0.error.retry_after_seconds = Some(retry_after);
+                error
+            }
             SignInError::Forbidden => Self::new(ErrorCode::Forbidden),
             SignInError::WeakPassword => {
                 let mut error = Self::new(ErrorCode::InvalidFields);

@@ -520,3 +520,31 @@ async fn a_lock_is_kept_in_the_audit_trail() {
     assert_eq!(trail[0].action, "user_locked");
     assert_eq!(trail[0].subject.as_deref(), Some("u1"));
 }
+
+#[tokio::test]
+async fn ten_wrong_passwords_make_a_username_wait_known_or_not() {
+    let w = world(false, &[]).await;
+    for _ in 0..10 {
+        let err = w.service.login("pat", "wrong").await.unwrap_err();
+        assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
+        let err = w.service.login("nobody", "wrong").await.unwrap_err();
+        assert!(matches!(err, SignInError::InvalidCredentials), "{err:?}");
+    }
+    // The right password waits too, and an unknown name answers alike.
+    for name in ["PAT", "nobody"] {
+        let err = w.service.login(name, PASSWORD).await.unwrap_err();
+        assert!(
+            matches!(err, SignInError::TooManyAttempts { retry_after: 900 }),
+            "{name}: {err:?}"
+        );
+    }
+    w.clock.advance(15 * 60);
+    assert!(w.service.login("pat", PASSWORD).await.is_ok());
+    // A right password clears the count.
+    for _ in 0..9 {
+        let _ = w.service.login("pat", "wrong").await;
+    }
+    assert!(w.service.login("pat", PASSWORD).await.is_ok());
+    assert!(w.service.login("pat", "wrong").await.is_err());
+    assert!(w.service.login("pat", PASSWORD).await.is_ok());
+}

@@ -2,7 +2,8 @@
 //!
 //! Invariants:
 //! - An unknown username and a wrong password get the same answer, after the
-//!   same work.
+//!   same work. Wrong passwords are counted per username, known or not; past
+//!   the limit, that username waits for the window to end.
 //! - A code is stored only as a keyed digest bound to the user, its purpose
 //!   and the pending sign-in it was sent for; a new code replaces the last.
 //! - Each entry of a code is counted before it is compared, so no burst of
@@ -19,6 +20,7 @@ use twofold_shared::api::{
     AccountInfo, LoginResponse, MethodOption, PracticeInfo, Role, SendCodeResponse, SessionInfo,
     UserInfo,
 };
+use twofold_shared::policy::{PASSWORD_FAILURE_LIMIT, PASSWORD_WINDOW_SECONDS};
 use twofold_shared::{ConfirmationCode, Method};
 
 use crate::clock::Clock;
@@ -63,6 +65,12 @@ pub enum SignInError {
     /// No session.
     #[error("not signed in")]
     NotSignedIn,
+    /// Too many wrong passwords for one username.
+    #[error("too many wrong passwords")]
+    TooManyAttempts {
+        /// Seconds until signing in may be tried again.
+        retry_after: i64,
+    },
     /// The new password is too short, or is the initial one.
     #[error("weak password")]
     WeakPassword,
@@ -163,14 +171,37 @@ impl SignIn {
     /// Checks a username and password.
     #[instrument(skip_all)]
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome, SignInError> {
-        let Some(user) = self.store.user_by_username(username.trim()).await? else {
-            password::verify_nobody(password);
+        // Wrong passwords are counted per username, existing or not, so
+        // the limit tells nothing about which usernames exist.
+        let key = username.trim().to_lowercase();
+        let now = self.clock.now();
+        let failures = self.store.password_failures(&key).await?;
+        if let Some((count, start)) = failures {
+            let window_end = start + PASSWORD_WINDOW_SECONDS;
+            if count >= PASSWORD_FAILURE_LIMIT && window_end > now {
+                warn!("sign-in refused: too many wrong passwords for one username");
+                return Err(SignInError::TooManyAttempts {
+                    retry_after: window_end - now,
+                });
+            }
+        }
+        let user = self.store.user_by_username(&key).await?;
+        let verified = match &user {
+            Some(user) => password::verify(password, &user.password_hash),
+            None => {
+                password::verify_nobody(password);
+                false
+            }
+        };
+        let Some(user) = user.filter(|_| verified) else {
+            self.store
+                .record_password_failure(&key, now, PASSWORD_WINDOW_SECONDS)
+                .await?;
             info!("sign-in refused: invalid credentials");
             return Err(SignInError::InvalidCredentials);
         };
-        if !password::verify(password, &user.password_hash) {
-            info!(user_id = %user.id, "sign-in refused: invalid credentials");
-            return Err(SignInError::InvalidCredentials);
+        if failures.is_some() {
+            self.store.clear_password_failures(&key).await?;
         }
         if user.status == UserStatus::Locked {
             warn!(user_id = %user.id, "sign-in refused: account locked");

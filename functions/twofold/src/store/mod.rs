@@ -156,6 +156,20 @@ pub trait SignInStore: Send + Sync {
     /// Uses `challenge` up and clears the user's count, in one write that
     /// succeeds only once and only for an active user. `false` otherwise.
     async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError>;
+    /// Wrong passwords tried for `username` (lower-cased) in the window
+    /// that started at the returned time, if any.
+    async fn password_failures(&self, username: &str) -> Result<Option<(u32, i64)>, StoreError>;
+    /// Counts a wrong password for `username`, in the window that started
+    /// less than `window` seconds before `now`, or in a new one; returns
+    /// the count. Atomic: concurrent failures are all counted.
+    async fn record_password_failure(
+        &self,
+        username: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError>;
+    /// Forgets the wrong passwords of `username`.
+    async fn clear_password_failures(&self, username: &str) -> Result<(), StoreError>;
     /// Locks an active user whose count has reached `limit`, then removes the
     /// user's pending sign-ins, challenges and sessions. `false` when the
     /// condition did not hold (already locked, or the count was cleared).

@@ -11,6 +11,7 @@
 //! | pending sign-in | `USER#{id}`         | `PENDING#{digest}`   |
 //! | challenge       | `USER#{id}`         | `CHALLENGE#{purpose}`|
 //! | session         | `USER#{id}`         | `SESSION#{digest}`   |
+//! | wrong passwords | `LOGIN#{lower}`     | `FAILURES`           |
 //!
 //! User profiles also carry `gsi1pk = ACCOUNT#{account}` and
 //! `gsi1sk = USER#{id}`, so index `ByAccount` lists an account's users.
@@ -131,6 +132,10 @@ impl DynamoStore {
 
 pub(super) fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
+}
+
+fn login_pk(username: &str) -> String {
+    format!("LOGIN#{}", username.to_lowercase())
 }
 
 pub(super) fn username_pk(username: &str) -> String {
@@ -628,6 +633,67 @@ impl SignInStore for DynamoStore {
             Err(err) if condition_failed(&err) => Ok(false),
             Err(err) => Err(unavailable(err)),
         }
+    }
+
+    async fn password_failures(&self, username: &str) -> Result<Option<(u32, i64)>, StoreError> {
+        let item = self.get(login_pk(username), "FAILURES".into()).await?;
+        item.map(|item| Ok((get_n(&item, "failures")?, get_n(&item, "window_start")?)))
+            .transpose()
+    }
+
+    async fn record_password_failure(
+        &self,
+        username: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError> {
+        // Count in the current window if it is still open, else open a new
+        // one unless another request just did; then count in that one.
+        for _ in 0..3 {
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(login_pk(username)))
+                .key("sk", s("FAILURES"))
+                .update_expression("ADD failures :one")
+                .condition_expression("window_start > :stale")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":stale", n(now - window))
+                .return_values(ReturnValue::UpdatedNew)
+                .send()
+                .await;
+            match counted {
+                Ok(out) => return get_n(&out.attributes.unwrap_or_default(), "failures"),
+                Err(err) if condition_failed(&err) => {}
+                Err(err) => return Err(unavailable(err)),
+            }
+            let opened = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(login_pk(username)))
+                .item("sk", s("FAILURES"))
+                .item("failures", n(1))
+                .item("window_start", n(now))
+                .item("ttl", n(now + window))
+                .condition_expression("attribute_not_exists(pk) OR window_start <= :stale")
+                .expression_attribute_values(":stale", n(now - window))
+                .send()
+                .await;
+            match opened {
+                Ok(_) => return Ok(1),
+                Err(err) if condition_failed(&err) => {}
+                Err(err) => return Err(unavailable(err)),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the wrong-password count kept changing under us".into(),
+        ))
+    }
+
+    async fn clear_password_failures(&self, username: &str) -> Result<(), StoreError> {
+        self.delete(login_pk(username), "FAILURES".into()).await
     }
 
     async fn lock_user(&self, user_id: &str, limit: u32, now: i64) -> Result<bool, StoreError> {

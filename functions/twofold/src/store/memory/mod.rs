@@ -27,6 +27,8 @@ struct State {
     two_factor: settings::TwoFactorState,
     /// Owner of each claimed email address and phone, by claim key.
     claims: HashMap<String, String>,
+    /// Wrong passwords by lower-cased username: count and window start.
+    password_failures: HashMap<String, (u32, i64)>,
     audit: Vec<AuditEvent>,
 }
 
@@ -216,6 +218,39 @@ impl SignInStore for MemoryStore {
             user.failed_attempts = 0;
         }
         Ok(true)
+    }
+
+    async fn password_failures(&self, username: &str) -> Result<Option<(u32, i64)>, StoreError> {
+        let state = self.state()?;
+        Ok(state
+            .password_failures
+            .get(&username.to_lowercase())
+            .copied())
+    }
+
+    async fn record_password_failure(
+        &self,
+        username: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError> {
+        let mut state = self.state()?;
+        let entry = state
+            .password_failures
+            .entry(username.to_lowercase())
+            .or_insert((0, now));
+        if entry.1 <= now - window {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+        Ok(entry.0)
+    }
+
+    async fn clear_password_failures(&self, username: &str) -> Result<(), StoreError> {
+        self.state()?
+            .password_failures
+            .remove(&username.to_lowercase());
+        Ok(())
     }
 
     async fn lock_user(&self, user_id: &str, limit: u32, _now: i64) -> Result<bool, StoreError> {
