@@ -162,6 +162,20 @@ where
     StoreError::Unavailable(DisplayErrorContext(&err).to_string())
 }
 
+/// A conditional write's outcome: whether it was applied, `false` when its
+/// condition did not hold.
+pub(super) fn applied<O, E, R>(result: Result<O, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if condition_failed(&err) => Ok(false),
+        Err(err) => Err(unavailable(err)),
+    }
+}
+
 /// Whether a write failed only because its condition did not hold.
 pub(super) fn condition_failed<E, R>(err: &SdkError<E, R>) -> bool
 where
@@ -544,11 +558,7 @@ impl SignInStore for DynamoStore {
                 .condition_expression("issued_at = :previous")
                 .expression_attribute_values(":previous", n(issued_at)),
         };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(request.send().await)
     }
 
     async fn withdraw_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
@@ -628,11 +638,7 @@ impl SignInStore for DynamoStore {
             .transact_items(TransactWriteItem::builder().update(cleared).build())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(result)
     }
 
     async fn password_failures(&self, username: &str) -> Result<Option<(u32, i64)>, StoreError> {

@@ -21,9 +21,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 
-use super::{
-    DynamoStore, Item, condition_failed, get_bool, get_n, get_opt_s, get_s, n, s, unavailable,
-};
+use super::{DynamoStore, Item, applied, get_bool, get_n, get_opt_s, get_s, n, s};
 use crate::model::{TwoFactorChange, TwoFactorSetting};
 use crate::store::{SettingsStore, StoreError};
 
@@ -144,11 +142,7 @@ impl SettingsStore for DynamoStore {
             .transact_items(TransactWriteItem::builder().put(event).build())
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(result)
     }
 
     async fn two_factor_changes(

@@ -20,7 +20,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use twofold_shared::{Email, Phone};
 
 use super::{
-    DynamoStore, Item, condition_failed, get_n, get_opt_s, get_s, n, s, unavailable, user_pk,
+    DynamoStore, Item, applied, condition_failed, get_n, get_opt_s, get_s, n, s, unavailable,
+    user_pk,
 };
 use crate::model::{AuditEvent, User, UserStatus};
 use crate::store::{ContactChange, StoreError, UserAdmin};
@@ -219,11 +220,7 @@ impl UserAdmin for DynamoStore {
             .expression_attribute_values(":account", s(account_id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if condition_failed(&err) => Ok(false),
-            Err(err) => Err(unavailable(err)),
-        }
+        applied(result)
     }
 
     async fn set_password(&self, user_id: &str, password_hash: &str) -> Result<(), StoreError> {
