@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 use twofold::model::{Account, Practice, User, UserStatus};
 use twofold::store::dynamo::DynamoStore;
@@ -136,6 +137,62 @@ impl Stack {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("no new message reached {to}")
+    }
+}
+
+impl Stack {
+    /// A client signed in as `user` with [`PASSWORD`], through an emailed
+    /// code when the account needs one.
+    pub async fn signed_in(&self, user: &TestUser) -> Result<Client> {
+        let mut client = Client::new(&self.api);
+        let login = client
+            .post(
+                "/api/auth/login",
+                &serde_json::json!({"username": user.username, "password": PASSWORD}),
+            )
+            .await?;
+        anyhow::ensure!(login.status == 200, "login answered {:?}", login.body);
+        if login.body["status"] == "signed_in" {
+            return Ok(client);
+        }
+        anyhow::ensure!(login.body["status"] == "code_required", "{:?}", login.body);
+        let seen = self.sent_to(&user.email).await?;
+        let sent = client
+            .post("/api/auth/code", &serde_json::json!({"method": "email"}))
+            .await?;
+        anyhow::ensure!(
+            sent.status == 200,
+            "sending a code answered {:?}",
+            sent.body
+        );
+        let code = self.code_sent_to(&user.email, seen).await?;
+        let verified = client
+            .post("/api/auth/verify", &serde_json::json!({"code": code}))
+            .await?;
+        anyhow::ensure!(
+            verified.status == 200,
+            "verifying answered {:?}",
+            verified.body
+        );
+        Ok(client)
+    }
+
+    /// The user's count of wrong codes, as stored.
+    pub async fn failed_attempts(&self, user: &TestUser) -> Result<String> {
+        let item = self
+            .dynamodb()
+            .await
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(format!("USER#{}", user.id)))
+            .key("sk", AttributeValue::S("PROFILE".into()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        match item.item.as_ref().and_then(|i| i.get("failed_attempts")) {
+            Some(AttributeValue::N(n)) => Ok(n.clone()),
+            other => bail!("no count for {}: {other:?}", user.id),
+        }
     }
 }
 

@@ -51,23 +51,6 @@ async fn send_and_read(
     stack.code_sent_to(to, seen).await.unwrap()
 }
 
-async fn failed_attempts(stack: &Stack, user: &TestUser) -> String {
-    let item = stack
-        .dynamodb()
-        .await
-        .get_item()
-        .table_name(&stack.table)
-        .key("pk", AttributeValue::S(format!("USER#{}", user.id)))
-        .key("sk", AttributeValue::S("PROFILE".into()))
-        .send()
-        .await
-        .unwrap();
-    match item.item.unwrap().get("failed_attempts") {
-        Some(AttributeValue::N(n)) => n.clone(),
-        other => panic!("no count: {other:?}"),
-    }
-}
-
 async fn signs_in_by(method: &str) {
     let stack = Stack::from_env();
     let user = stack.fresh_user(true).await.unwrap();
@@ -213,7 +196,7 @@ async fn a_wrong_code_says_how_many_attempts_remain_and_the_right_one_still_work
         .await
         .unwrap();
     assert_eq!(right.status, 200, "{:?}", right.body);
-    assert_eq!(failed_attempts(&stack, &user).await, "0");
+    assert_eq!(stack.failed_attempts(&user).await.unwrap(), "0");
 }
 
 #[tokio::test]
@@ -405,7 +388,7 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
         "the message names the missing field: {message}"
     );
     assert_eq!(
-        failed_attempts(&stack, &user).await,
+        stack.failed_attempts(&user).await.unwrap(),
         "0",
         "a malformed entry was counted"
     );

@@ -32,29 +32,6 @@ async fn login(stack: &Stack, user: &TestUser) -> (Client, Answer) {
     (client, answer)
 }
 
-/// A signed-in client for `user`, with a sign-in code when the account
-/// needs one.
-async fn signed_in(stack: &Stack, user: &TestUser) -> Client {
-    let (mut client, answer) = login(stack, user).await;
-    if answer.body["status"] == "signed_in" {
-        return client;
-    }
-    assert_eq!(answer.body["status"], "code_required", "{:?}", answer.body);
-    let seen = stack.sent_to(&user.email).await.unwrap();
-    let sent = client
-        .post("/api/auth/code", &json!({"method": "email"}))
-        .await
-        .unwrap();
-    assert_eq!(sent.status, 200, "{:?}", sent.body);
-    let code = stack.code_sent_to(&user.email, seen).await.unwrap();
-    let verified = client
-        .post("/api/auth/verify", &json!({"code": code}))
-        .await
-        .unwrap();
-    assert_eq!(verified.status, 200, "{:?}", verified.body);
-    client
-}
-
 /// Has the enabling code sent to `admin` by `method` and reads it.
 async fn enabling_code(
     stack: &Stack,
@@ -144,24 +121,6 @@ async fn audit(stack: &Stack, account: &TestAccount) -> Vec<(String, bool, bool)
         .collect()
 }
 
-async fn failed_attempts(stack: &Stack, user: &TestUser) -> String {
-    let item = stack
-        .dynamodb()
-        .await
-        .get_item()
-        .table_name(&stack.table)
-        .key("pk", AttributeValue::S(format!("USER#{}", user.id)))
-        .key("sk", AttributeValue::S("PROFILE".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    item.item.unwrap()["failed_attempts"]
-        .as_n()
-        .unwrap()
-        .clone()
-}
-
 fn another_code_than(code: &str) -> String {
     let n: u32 = code.parse().unwrap();
     format!("{:06}", (n + 1) % 1_000_000)
@@ -171,7 +130,7 @@ fn another_code_than(code: &str) -> String {
 async fn an_administrator_enables_two_factor_for_every_practice_and_disables_it() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
 
     let status = admin.get(TWO_FACTOR).await.unwrap();
     assert_eq!(status.status, 200, "{:?}", status.body);
@@ -231,7 +190,7 @@ async fn an_administrator_enables_two_factor_for_every_practice_and_disables_it(
 async fn the_enabling_code_can_go_by_text_message() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let code = enabling_code(&stack, &mut admin, &account.admin, "text").await;
     let on = put(&mut admin, &json!({"enabled": true, "code": code})).await;
     assert_eq!(on.status, 200, "{:?}", on.body);
@@ -242,7 +201,7 @@ async fn the_enabling_code_can_go_by_text_message() {
 async fn a_user_who_is_not_an_administrator_is_refused_everything() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut pat = signed_in(&stack, &account.pat).await;
+    let mut pat = stack.signed_in(&account.pat).await.unwrap();
     refused(&pat.get(TWO_FACTOR).await.unwrap(), 403, "forbidden");
     refused(&pat.get(READINESS).await.unwrap(), 403, "forbidden");
     let seen = stack.sent_to(&account.pat.email).await.unwrap();
@@ -281,7 +240,7 @@ async fn an_administrator_of_another_account_reaches_only_their_own() {
     let stack = Stack::from_env();
     let ours = stack.fresh_account(false).await.unwrap();
     let theirs = stack.fresh_account(false).await.unwrap();
-    let mut stranger = signed_in(&stack, &theirs.admin).await;
+    let mut stranger = stack.signed_in(&theirs.admin).await.unwrap();
     // Naming our account in the body is refused outright.
     let named = put(
         &mut stranger,
@@ -297,7 +256,7 @@ async fn an_administrator_of_another_account_reaches_only_their_own() {
     assert!(!enabled(&stack, &ours).await, "another account was changed");
     assert!(audit(&stack, &ours).await.is_empty());
 
-    let mut admin = signed_in(&stack, &ours.admin).await;
+    let mut admin = stack.signed_in(&ours.admin).await.unwrap();
     assert_eq!(admin.get(TWO_FACTOR).await.unwrap().body["enabled"], false);
 }
 
@@ -305,7 +264,7 @@ async fn an_administrator_of_another_account_reaches_only_their_own() {
 async fn enabling_without_a_code_answers_code_required() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     refused(
         &put(&mut admin, &json!({"enabled": true})).await,
         422,
@@ -335,7 +294,7 @@ async fn users_who_are_not_ready_need_the_acknowledgement() {
         .send()
         .await
         .unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let readiness = admin.get(READINESS).await.unwrap();
     assert_eq!(readiness.body["not_ready"], 1, "{:?}", readiness.body);
     let group = &readiness.body["practices"][0];
@@ -347,7 +306,7 @@ async fn users_who_are_not_ready_need_the_acknowledgement() {
     let unacknowledged = put(&mut admin, &json!({"enabled": true, "code": code})).await;
     refused(&unacknowledged, 422, "acknowledgement_required");
     assert!(!enabled(&stack, &account).await);
-    assert_eq!(failed_attempts(&stack, &account.admin).await, "0");
+    assert_eq!(stack.failed_attempts(&account.admin).await.unwrap(), "0");
 
     // The refusal did not spend the code.
     let acknowledged = put(
@@ -363,7 +322,7 @@ async fn users_who_are_not_ready_need_the_acknowledgement() {
 async fn a_sign_in_code_does_not_turn_two_factor_on() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(true).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     // A second sign-in of the administrator waits with a live sign-in code.
     let (mut elsewhere, _) = login(&stack, &account.admin).await;
     // (The first sign-in's code was used up, and with it the resend gap.)
@@ -394,9 +353,9 @@ async fn the_enabling_code_signs_nobody_in() {
     let second = add_user_in(&store, &account.id, Role::SystemAdministrator, &practices)
         .await
         .unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let admin_code = enabling_code(&stack, &mut admin, &account.admin, "email").await;
-    let mut other = signed_in(&stack, &second).await;
+    let mut other = stack.signed_in(&second).await.unwrap();
     let other_code = enabling_code(&stack, &mut other, &second, "email").await;
     let on = put(&mut other, &json!({"enabled": true, "code": other_code})).await;
     assert_eq!(on.status, 200, "{:?}", on.body);
@@ -415,7 +374,7 @@ async fn the_enabling_code_signs_nobody_in() {
 async fn an_expired_enabling_code_is_refused_even_while_the_item_remains() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let code = enabling_code(&stack, &mut admin, &account.admin, "email").await;
     stack
         .dynamodb()
@@ -444,7 +403,7 @@ async fn an_expired_enabling_code_is_refused_even_while_the_item_remains() {
 async fn a_used_enabling_code_cannot_be_replayed() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let code = enabling_code(&stack, &mut admin, &account.admin, "email").await;
     let body = json!({"enabled": true, "code": code});
     assert_eq!(put(&mut admin, &body).await.status, 200);
@@ -460,23 +419,23 @@ async fn a_used_enabling_code_cannot_be_replayed() {
 async fn a_wrong_enabling_code_counts_toward_the_administrators_lockout() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let code = enabling_code(&stack, &mut admin, &account.admin, "email").await;
     let wrong = json!({"enabled": true, "code": another_code_than(&code)});
     let answer = put(&mut admin, &wrong).await;
     refused(&answer, 401, "invalid_code");
     assert_eq!(answer.body["error"]["attempts_remaining"], 6);
-    assert_eq!(failed_attempts(&stack, &account.admin).await, "1");
+    assert_eq!(stack.failed_attempts(&account.admin).await.unwrap(), "1");
     let right = put(&mut admin, &json!({"enabled": true, "code": code})).await;
     assert_eq!(right.status, 200, "{:?}", right.body);
-    assert_eq!(failed_attempts(&stack, &account.admin).await, "0");
+    assert_eq!(stack.failed_attempts(&account.admin).await.unwrap(), "0");
 }
 
 #[tokio::test]
 async fn saving_the_state_the_setting_has_answers_it_and_records_nothing() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let same = put(&mut admin, &json!({"enabled": false})).await;
     assert_eq!(same.status, 200, "{:?}", same.body);
     assert_eq!(
@@ -490,7 +449,7 @@ async fn saving_the_state_the_setting_has_answers_it_and_records_nothing() {
 async fn a_code_is_not_sent_while_two_factor_is_already_on() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(true).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     let seen = stack.sent_to(&account.admin.phone).await.unwrap();
     let answer = admin.post(CODE, &json!({"method": "text"})).await.unwrap();
     refused(&answer, 409, "conflict");
@@ -501,9 +460,9 @@ async fn a_code_is_not_sent_while_two_factor_is_already_on() {
 async fn sessions_started_without_a_second_factor_end_except_the_enabling_one() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
-    let mut admin_elsewhere = signed_in(&stack, &account.admin).await;
-    let mut pat = signed_in(&stack, &account.pat).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
+    let mut admin_elsewhere = stack.signed_in(&account.admin).await.unwrap();
+    let mut pat = stack.signed_in(&account.pat).await.unwrap();
     let code = enabling_code(&stack, &mut admin, &account.admin, "email").await;
     let on = put(&mut admin, &json!({"enabled": true, "code": code})).await;
     assert_eq!(on.status, 200, "{:?}", on.body);
@@ -516,7 +475,7 @@ async fn sessions_started_without_a_second_factor_end_except_the_enabling_one() 
     assert_eq!(admin.get(TWO_FACTOR).await.unwrap().status, 200);
 
     // Pat signs in again, now with a code.
-    let mut pat = signed_in(&stack, &account.pat).await;
+    let mut pat = stack.signed_in(&account.pat).await.unwrap();
     assert_eq!(pat.get("/api/auth/session").await.unwrap().status, 200);
 }
 
@@ -529,8 +488,8 @@ async fn two_administrators_saving_at_once_make_one_change() {
     let second = add_user_in(&store, &account.id, Role::SystemAdministrator, &practices)
         .await
         .unwrap();
-    let mut first_client = signed_in(&stack, &account.admin).await;
-    let mut second_client = signed_in(&stack, &second).await;
+    let mut first_client = stack.signed_in(&account.admin).await.unwrap();
+    let mut second_client = stack.signed_in(&second).await.unwrap();
     let first_code = enabling_code(&stack, &mut first_client, &account.admin, "email").await;
     let second_code = enabling_code(&stack, &mut second_client, &second, "email").await;
     let first_body = json!({"enabled": true, "code": first_code});
@@ -568,7 +527,7 @@ type BadRequest = (
 async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
     let stack = Stack::from_env();
     let account = stack.fresh_account(false).await.unwrap();
-    let mut admin = signed_in(&stack, &account.admin).await;
+    let mut admin = stack.signed_in(&account.admin).await.unwrap();
     enabling_code(&stack, &mut admin, &account.admin, "email").await;
     let json_type = "application/json";
     let cases: Vec<BadRequest> = vec![
@@ -620,6 +579,6 @@ async fn bad_requests_get_a_clear_4xx_and_change_nothing() {
             .unwrap();
         refused(&answer, status, code);
     }
-    assert_eq!(failed_attempts(&stack, &account.admin).await, "0");
+    assert_eq!(stack.failed_attempts(&account.admin).await.unwrap(), "0");
     assert!(!enabled(&stack, &account).await);
 }

@@ -11,35 +11,6 @@
 use serde_json::{Value, json};
 use twofold_e2e::{Client, PASSWORD, Stack, TestAccount, TestUser, fictional_phone};
 
-/// Signs `user` in through the code step, by email.
-async fn signed_in(stack: &Stack, user: &TestUser) -> Client {
-    let mut client = Client::new(&stack.api);
-    let login = client
-        .post(
-            "/api/auth/login",
-            &json!({"username": user.username, "password": PASSWORD}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(login.status, 200, "{:?}", login.body);
-    if login.body["status"] == "signed_in" {
-        return client;
-    }
-    let seen = stack.sent_to(&user.email).await.unwrap();
-    let sent = client
-        .post("/api/auth/code", &json!({"method": "email"}))
-        .await
-        .unwrap();
-    assert_eq!(sent.status, 200, "{:?}", sent.body);
-    let code = stack.code_sent_to(&user.email, seen).await.unwrap();
-    let verified = client
-        .post("/api/auth/verify", &json!({"code": code}))
-        .await
-        .unwrap();
-    assert_eq!(verified.status, 200, "{:?}", verified.body);
-    client
-}
-
 async fn account(stack: &Stack) -> TestAccount {
     stack.fresh_account(true).await.unwrap()
 }
@@ -58,7 +29,7 @@ async fn the_list_shows_every_user_of_the_account_masked() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
     let other = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let list = admin.get("/api/users").await.unwrap();
     assert_eq!(list.status, 200, "{:?}", list.body);
     assert_eq!(list.body["users"].as_array().unwrap().len(), 3);
@@ -83,7 +54,7 @@ async fn only_a_system_administrator_of_the_account_sees_or_changes_users() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
     let other = account(&stack).await;
-    let mut pat = signed_in(&stack, &acct.pat).await;
+    let mut pat = stack.signed_in(&acct.pat).await.unwrap();
     assert_eq!(
         pat.get("/api/users").await.unwrap().error_code(),
         "forbidden"
@@ -92,7 +63,7 @@ async fn only_a_system_administrator_of_the_account_sees_or_changes_users() {
     assert_eq!(pat.get(&path).await.unwrap().status, 403);
 
     // An administrator of another account: as if the user did not exist.
-    let mut stranger = signed_in(&stack, &other.admin).await;
+    let mut stranger = stack.signed_in(&other.admin).await.unwrap();
     let answer = stranger.get(&path).await.unwrap();
     assert_eq!((answer.status, answer.error_code()), (404, "not_found"));
     let path = format!("/api/users/{}/reactivate", acct.sam.id);
@@ -109,7 +80,7 @@ async fn only_a_system_administrator_of_the_account_sees_or_changes_users() {
 async fn revealing_shows_the_full_contact_details() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let shown = admin
         .get(&format!("/api/users/{}/contact", acct.pat.id))
         .await
@@ -125,7 +96,7 @@ async fn revealing_shows_the_full_contact_details() {
 async fn phones_in_any_writing_become_one_e164_number() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let phone = fictional_phone();
     let (area, line) = (&phone[2..5], &phone[8..]);
     let path = format!("/api/users/{}/contact", acct.pat.id);
@@ -166,7 +137,7 @@ async fn put_contact(client: &mut Client, user: &TestUser, body: Value) -> twofo
 async fn each_bad_field_gets_its_own_error_and_nothing_changes() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let answer = put_contact(
         &mut admin,
         &acct.pat,
@@ -206,7 +177,7 @@ async fn an_address_another_user_has_is_refused_whatever_its_case_or_width() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
     let other = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let shouted = other.pat.email.to_uppercase();
     let answer = put_contact(&mut admin, &acct.pat, json!({"email": shouted})).await;
     assert_eq!((answer.status, answer.error_code()), (409, "already_taken"));
@@ -240,7 +211,7 @@ async fn an_address_another_user_has_is_refused_whatever_its_case_or_width() {
 async fn a_freed_address_can_be_taken_by_another_user() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let new_email = format!("moved-{}", acct.pat.email);
     let moved = put_contact(&mut admin, &acct.pat, json!({"email": new_email})).await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
@@ -252,7 +223,7 @@ async fn a_freed_address_can_be_taken_by_another_user() {
 async fn while_two_factor_is_on_the_last_contact_cannot_be_removed() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let answer = put_contact(&mut admin, &acct.pat, json!({"email": "", "phone": ""})).await;
     assert_eq!(
         (answer.status, answer.error_code()),
@@ -319,7 +290,7 @@ async fn seven_wrong_codes_lock_until_an_administrator_reactivates() {
         .unwrap();
     assert_eq!(stack.sent_to(&acct.pat.email).await.unwrap(), before);
 
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let list = admin.get("/api/users").await.unwrap();
     assert_eq!(row(&list.body, &acct.pat)["status"], "locked");
     let path = format!("/api/users/{}/reactivate", acct.pat.id);
@@ -332,14 +303,14 @@ async fn seven_wrong_codes_lock_until_an_administrator_reactivates() {
     );
 
     // The count starts from zero: the user signs in.
-    signed_in(&stack, &acct.pat).await;
+    stack.signed_in(&acct.pat).await.unwrap();
 }
 
 #[tokio::test]
 async fn an_added_user_changes_the_initial_password_before_signing_in() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let suffix = &uuid::Uuid::new_v4().simple().to_string()[..10];
     let username = format!("new-{suffix}");
     let email = format!("new-{suffix}@riverside.test");
@@ -398,7 +369,7 @@ async fn an_added_user_changes_the_initial_password_before_signing_in() {
 async fn a_new_user_with_bad_fields_gets_every_problem_at_once() {
     let stack = Stack::from_env();
     let acct = account(&stack).await;
-    let mut admin = signed_in(&stack, &acct.admin).await;
+    let mut admin = stack.signed_in(&acct.admin).await.unwrap();
     let answer = admin
         .post(
             "/api/users",
