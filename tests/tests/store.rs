@@ -239,6 +239,94 @@ async fn a_new_code_replaces_the_last_only_once<S: Store + Provisioning + 'stati
     assert_eq!(won, 1);
 }
 
+/// A right sign-in code uses itself up, ends its pending sign-in and starts
+/// the session in one write; when the pending sign-in is already gone, none
+/// of the three happens.
+async fn a_right_code_ends_the_sign_in_and_starts_the_session_at_once<
+    S: Store + Provisioning + 'static,
+>(
+    store: Arc<S>,
+) {
+    let user = fresh_user_in(store.as_ref(), true).await.unwrap();
+    let clock = Arc::new(ManualClock::at(START));
+    let sign_in = service(store.clone(), clock.clone());
+    let session = |digest: char| Session {
+        token_digest: digest.to_string().repeat(64),
+        user_id: user.id.clone(),
+        account_id: user.account_id.clone(),
+        second_factor: true,
+        created_at: START,
+        expires_at: START + 3600,
+    };
+
+    // The pending sign-in has gone (ended by a lock, say): nothing changes.
+    let (pending, _code) = pending_with_code(&sign_in, &user).await;
+    let read = |pending: &Token| {
+        let (store, digest) = (store.clone(), pending.digest());
+        let user_id = user.id.clone();
+        async move {
+            store
+                .sign_in_state(&user_id, &digest, Purpose::SignIn)
+                .await
+                .unwrap()
+        }
+    };
+    let state = read(&pending).await;
+    assert_eq!(
+        state.user.as_ref().map(|u| u.id.as_str()),
+        Some(user.id.as_str())
+    );
+    assert!(state.pending.is_some());
+    let challenge = state.challenge.expect("the code just sent");
+    store
+        .delete_pending(&user.id, &pending.digest())
+        .await
+        .unwrap();
+    let orphan = session('a');
+    assert!(
+        !store
+            .consume_challenge(&challenge, Some(&orphan))
+            .await
+            .unwrap()
+    );
+    assert!(read(&pending).await.challenge.is_some(), "code used up");
+    let stored = store.session(&user.id, &orphan.token_digest).await.unwrap();
+    assert!(stored.is_none(), "a session without its sign-in");
+
+    // With its pending sign-in: all three at once, and only once. (A new
+    // code is sent once the resend wait is over.)
+    clock.advance(60);
+    let (pending, _code) = pending_with_code(&sign_in, &user).await;
+    let challenge = read(&pending).await.challenge.unwrap();
+    let started = session('b');
+    assert!(
+        store
+            .consume_challenge(&challenge, Some(&started))
+            .await
+            .unwrap()
+    );
+    let after = read(&pending).await;
+    assert!(after.pending.is_none() && after.challenge.is_none());
+    let stored = store
+        .session(&user.id, &started.token_digest)
+        .await
+        .unwrap();
+    assert_eq!(stored, Some(started));
+    assert!(
+        !store
+            .consume_challenge(&challenge, Some(&session('c')))
+            .await
+            .unwrap()
+    );
+
+    // Nothing of a user that does not exist.
+    let nobody = store
+        .sign_in_state("nobody", &pending.digest(), Purpose::SignIn)
+        .await
+        .unwrap();
+    assert!(nobody.pending.is_none() && nobody.user.is_none() && nobody.challenge.is_none());
+}
+
 async fn locking_removes_codes_and_sessions<S: Store + Provisioning + 'static>(store: Arc<S>) {
     let user = fresh_user_in(store.as_ref(), true).await.unwrap();
     let sign_in = service(store.clone(), Arc::new(ManualClock::at(START)));
@@ -412,6 +500,7 @@ on_both_stores! {
     one_username_one_user;
     expired_items_are_kept_but_refused;
     a_new_code_replaces_the_last_only_once;
+    a_right_code_ends_the_sign_in_and_starts_the_session_at_once;
     locking_removes_codes_and_sessions;
     one_address_one_user_even_when_saved_at_once;
     concurrent_wrong_passwords_are_all_counted;

@@ -175,7 +175,13 @@ impl SignIn {
         // the limit tells nothing about which usernames exist.
         let key = username.trim().to_lowercase();
         let now = self.clock.now();
-        let failures = self.store.password_failures(&key).await?;
+        // Both are read at once; the user is not needed when the username
+        // is refused, but waiting for one read before the other costs every
+        // sign-in a round trip.
+        let (failures, user) = tokio::try_join!(
+            self.store.password_failures(&key),
+            self.store.user_by_username(&key),
+        )?;
         if let Some((count, start)) = failures {
             let window_end = start + PASSWORD_WINDOW_SECONDS;
             if count >= PASSWORD_FAILURE_LIMIT && window_end > now {
@@ -185,7 +191,6 @@ impl SignIn {
                 });
             }
         }
-        let user = self.store.user_by_username(&key).await?;
         let verified = match &user {
             Some(user) => password::verify(password, &user.password_hash),
             None => {
@@ -307,21 +312,25 @@ impl SignIn {
         self.second_step(&user).await
     }
 
-    /// The pending sign-in behind `token`, if it is still usable and
-    /// waits for a code.
-    async fn pending(&self, token: &Token) -> Result<PendingSignIn, SignInError> {
-        self.pending_at(token, false).await
-    }
-
-    /// The pending sign-in behind `token`, if it is still usable and at the
-    /// given stage: a sign-in that waits for a new password opens nothing
-    /// else, and one that waits for a code cannot change the password.
+    /// The pending sign-in behind `token`, if [`Self::usable`] at the given
+    /// stage.
     async fn pending_at(
         &self,
         token: &Token,
         password_change: bool,
     ) -> Result<PendingSignIn, SignInError> {
         let pending = self.store.pending(token.user_id(), &token.digest()).await?;
+        self.usable(pending, password_change)
+    }
+
+    /// `pending`, if it is still usable and at the given stage: a sign-in
+    /// that waits for a new password opens nothing else, and one that waits
+    /// for a code cannot change the password.
+    fn usable(
+        &self,
+        pending: Option<PendingSignIn>,
+        password_change: bool,
+    ) -> Result<PendingSignIn, SignInError> {
         match pending {
             Some(pending) if pending.expires_at <= self.clock.now() => {
                 Err(SignInError::SignInExpired)
@@ -335,11 +344,7 @@ impl SignIn {
     }
 
     async fn active_user(&self, user_id: &str) -> Result<User, SignInError> {
-        match self.store.user(user_id).await? {
-            Some(user) if user.status == UserStatus::Active => Ok(user),
-            Some(_) => Err(SignInError::AccountLocked),
-            None => Err(SignInError::SignInExpired),
-        }
+        active(self.store.user(user_id).await?)
     }
 
     /// Sends a new code for the pending sign-in behind `token`.
@@ -350,14 +355,19 @@ impl SignIn {
         token: &Token,
         method: Method,
     ) -> Result<SendCodeResponse, SignInError> {
-        let pending = self.pending(token).await?;
-        let user = self.active_user(&pending.user_id).await?;
-        self.issue_code(
+        let state = self
+            .store
+            .sign_in_state(token.user_id(), &token.digest(), Purpose::SignIn)
+            .await?;
+        let pending = self.usable(state.pending, false)?;
+        let user = active(state.user)?;
+        self.send_new_code(
             courier,
             &user,
             Purpose::SignIn,
             &pending.token_digest,
             method,
+            state.challenge,
         )
         .await
     }
@@ -373,6 +383,22 @@ impl SignIn {
         binding: &str,
         method: Method,
     ) -> Result<SendCodeResponse, SignInError> {
+        let previous = self.store.challenge(&user.id, purpose).await?;
+        self.send_new_code(courier, user, purpose, binding, method, previous)
+            .await
+    }
+
+    /// Sends a new code in place of `previous`, the user's current
+    /// challenge for `purpose` as read before.
+    async fn send_new_code(
+        &self,
+        courier: &dyn Courier,
+        user: &User,
+        purpose: Purpose,
+        binding: &str,
+        method: Method,
+        previous: Option<Challenge>,
+    ) -> Result<SendCodeResponse, SignInError> {
         if user.status != UserStatus::Active {
             return Err(SignInError::AccountLocked);
         }
@@ -386,7 +412,6 @@ impl SignIn {
             .ok_or(SignInError::MethodUnavailable { none_at_all: false })?;
 
         let now = self.clock.now();
-        let previous = self.store.challenge(&user.id, purpose).await?;
         let (window_start, window_sends) = self.admit_send(previous.as_ref(), now)?;
         let code = self
             .random
@@ -469,19 +494,32 @@ impl SignIn {
         token: &Token,
         code: &ConfirmationCode,
     ) -> Result<Started, SignInError> {
-        let pending = self.pending(token).await?;
+        let state = self
+            .store
+            .sign_in_state(token.user_id(), &token.digest(), Purpose::SignIn)
+            .await?;
+        let pending = self.usable(state.pending, false)?;
         let user_id = pending.user_id.as_str();
+        let (session_token, session) = self.new_session(&active(state.user)?, true)?;
         // The user as the entry was counted: active then, and still active
-        // when the code was used up (that write requires it).
+        // when the code was used up, the pending sign-in ended and the
+        // session started (that one write requires it).
         let user = self
-            .check_code(user_id, Purpose::SignIn, &pending.token_digest, code)
+            .judge_code(
+                user_id,
+                Purpose::SignIn,
+                &pending.token_digest,
+                code,
+                state.challenge,
+                Some(&session),
+            )
             .await?;
-        self.store
-            .delete_pending(user_id, &pending.token_digest)
-            .await?;
-        let started = self.start_session(&user, true).await?;
+        let info = self.session_info(&user, &session).await?;
         info!(user_id, second_factor = true, "code verified, signed in");
-        Ok(started)
+        Ok(Started {
+            token: session_token,
+            info,
+        })
     }
 
     /// Checks `code` against the user's current challenge for `purpose`,
@@ -494,6 +532,24 @@ impl SignIn {
         purpose: Purpose,
         binding: &str,
         code: &ConfirmationCode,
+    ) -> Result<User, SignInError> {
+        let challenge = self.store.challenge(user_id, purpose).await?;
+        self.judge_code(user_id, purpose, binding, code, challenge, None)
+            .await
+    }
+
+    /// Checks `code` against `challenge`, the user's challenge for `purpose`
+    /// as read before: counts the entry, then uses a right code up (with
+    /// `session`, also ending the sign-in and starting the session) or
+    /// locks the user at the limit.
+    async fn judge_code(
+        &self,
+        user_id: &str,
+        purpose: Purpose,
+        binding: &str,
+        code: &ConfirmationCode,
+        challenge: Option<Challenge>,
+        session: Option<&Session>,
     ) -> Result<User, SignInError> {
         let limit = self.policy.attempt_limit;
         let (count, user) = match self.store.count_attempt(user_id, limit).await? {
@@ -514,14 +570,13 @@ impl SignIn {
         };
 
         let now = self.clock.now();
-        let challenge = self.store.challenge(user_id, purpose).await?;
         let usable = challenge.filter(|c| {
             c.expires_at > now
                 && c.binding == binding
                 && self.key.matches(&c.digest, purpose, user_id, binding, code)
         });
         if let Some(challenge) = usable {
-            if self.store.consume_challenge(&challenge).await? {
+            if self.store.consume_challenge(&challenge, session).await? {
                 info!(user_id, purpose = purpose.as_str(), "code verified");
                 return Ok(*user);
             }
@@ -573,6 +628,18 @@ impl SignIn {
         user: &User,
         second_factor: bool,
     ) -> Result<Started, SignInError> {
+        let (token, session) = self.new_session(user, second_factor)?;
+        self.store.put_session(&session).await?;
+        let info = self.session_info(user, &session).await?;
+        Ok(Started { token, info })
+    }
+
+    /// A new session for `user`, not yet stored, and its token.
+    fn new_session(
+        &self,
+        user: &User,
+        second_factor: bool,
+    ) -> Result<(Token, Session), SignInError> {
         let token = self.token(&user.id)?;
         let now = self.clock.now();
         let session = Session {
@@ -583,9 +650,7 @@ impl SignIn {
             created_at: now,
             expires_at: now + self.policy.session_lifetime,
         };
-        self.store.put_session(&session).await?;
-        let info = self.session_info(user, &session).await?;
-        Ok(Started { token, info })
+        Ok((token, session))
     }
 
     async fn session_info(
@@ -593,15 +658,14 @@ impl SignIn {
         user: &User,
         session: &Session,
     ) -> Result<SessionInfo, SignInError> {
-        let account = self
-            .store
-            .account(&user.account_id)
-            .await?
+        // Two independent reads, made at once.
+        let (account, practices) = tokio::try_join!(
+            self.store.account(&user.account_id),
+            self.store.practices(&user.account_id),
+        )?;
+        let account = account
             .ok_or_else(|| SignInError::Internal(format!("user {} has no account", user.id)))?;
-        let mut practices: Vec<PracticeInfo> = self
-            .store
-            .practices(&account.id)
-            .await?
+        let mut practices: Vec<PracticeInfo> = practices
             .into_iter()
             .filter(|p| user.role == Role::SystemAdministrator || user.practice_ids.contains(&p.id))
             .map(|p| PracticeInfo {
@@ -689,5 +753,14 @@ impl SignIn {
             .await?;
         info!(user_id = token.user_id(), "signed out");
         Ok(())
+    }
+}
+
+/// `user`, if it exists and is active.
+fn active(user: Option<User>) -> Result<User, SignInError> {
+    match user {
+        Some(user) if user.status == UserStatus::Active => Ok(user),
+        Some(_) => Err(SignInError::AccountLocked),
+        None => Err(SignInError::SignInExpired),
     }
 }

@@ -43,6 +43,18 @@ pub enum Attempt {
     Exhausted,
 }
 
+/// What a step of a sign-in reads, in one request: the pending sign-in,
+/// its user, and the user's current challenge for a purpose.
+#[derive(Clone, Debug, Default)]
+pub struct SignInState {
+    /// The pending sign-in, if there is one with that token digest.
+    pub pending: Option<PendingSignIn>,
+    /// The user the pending sign-in belongs to.
+    pub user: Option<User>,
+    /// The user's current challenge for the purpose asked for.
+    pub challenge: Option<Challenge>,
+}
+
 /// The outcome of creating a user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Created {
@@ -132,6 +144,14 @@ pub trait SignInStore: Send + Sync {
         user_id: &str,
         token_digest: &str,
     ) -> Result<Option<PendingSignIn>, StoreError>;
+    /// The pending sign-in with this token digest, its user and the user's
+    /// current challenge for `purpose`, read consistently in one request.
+    async fn sign_in_state(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+        purpose: Purpose,
+    ) -> Result<SignInState, StoreError>;
     /// Forgets a pending sign-in.
     async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError>;
 
@@ -155,7 +175,16 @@ pub trait SignInStore: Send + Sync {
     async fn count_attempt(&self, user_id: &str, limit: u32) -> Result<Attempt, StoreError>;
     /// Uses `challenge` up and clears the user's count, in one write that
     /// succeeds only once and only for an active user. `false` otherwise.
-    async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError>;
+    ///
+    /// Given `session`, the code is a sign-in's: the same write also ends
+    /// the pending sign-in the code is bound to (`challenge.binding`, which
+    /// must still exist) and starts `session`, so a right code starts one
+    /// session or none.
+    async fn consume_challenge(
+        &self,
+        challenge: &Challenge,
+        session: Option<&Session>,
+    ) -> Result<bool, StoreError>;
     /// Wrong passwords tried for `username` (lower-cased) in the window
     /// that started at the returned time, if any.
     async fn password_failures(&self, username: &str) -> Result<Option<(u32, i64)>, StoreError>;

@@ -26,12 +26,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
 };
 use twofold_shared::api::Role;
 use twofold_shared::{Email, Method, Phone};
 
-use super::{Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError};
+use super::{
+    Attempt, Created, Directory, Provisioning, SessionStore, SignInState, SignInStore, StoreError,
+};
 use crate::model::{
     Account, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
@@ -79,6 +81,53 @@ impl DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(out.item)
+    }
+
+    /// The items at `keys` that exist, read consistently in one request
+    /// (more only for keys DynamoDB leaves unprocessed), by key.
+    async fn get_many(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Item>, StoreError> {
+        let wanted = keys
+            .iter()
+            .map(|(pk, sk)| Item::from([("pk".into(), s(pk)), ("sk".into(), s(sk))]))
+            .collect();
+        let mut request = Some(
+            KeysAndAttributes::builder()
+                .set_keys(Some(wanted))
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+        );
+        let mut found = HashMap::new();
+        for retry in 0..4u32 {
+            let Some(wanted) = request.take() else { break };
+            if retry > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << retry)).await;
+            }
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, wanted)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let items = out.responses.and_then(|mut r| r.remove(&self.table));
+            for item in items.unwrap_or_default() {
+                found.insert((get_s(&item, "pk")?, get_s(&item, "sk")?), item);
+            }
+            request = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|left| !left.keys.is_empty());
+        }
+        match request {
+            None => Ok(found),
+            Some(_) => Err(StoreError::Unavailable(
+                "the table left keys of a batch read unprocessed".into(),
+            )),
+        }
     }
 
     async fn delete(&self, pk: String, sk: String) -> Result<(), StoreError> {
@@ -140,6 +189,10 @@ fn login_pk(username: &str) -> String {
 
 pub(super) fn username_pk(username: &str) -> String {
     format!("USERNAME#{}", username.to_lowercase())
+}
+
+fn pending_sk(token_digest: &str) -> String {
+    format!("PENDING#{token_digest}")
 }
 
 pub(super) fn challenge_sk(purpose: Purpose) -> String {
@@ -329,6 +382,31 @@ pub(super) fn user_from(item: &Item) -> Result<User, StoreError> {
     })
 }
 
+fn pending_from(item: &Item, token_digest: &str) -> Result<PendingSignIn, StoreError> {
+    Ok(PendingSignIn {
+        token_digest: token_digest.to_owned(),
+        user_id: get_s(item, "user_id")?,
+        expires_at: get_n(item, "expires_at")?,
+        password_change: get_bool(item, "password_change")?,
+    })
+}
+
+fn session_item(session: &Session) -> Item {
+    Item::from([
+        ("pk".into(), s(user_pk(&session.user_id))),
+        ("sk".into(), s(format!("SESSION#{}", session.token_digest))),
+        ("user_id".into(), s(&session.user_id)),
+        ("account_id".into(), s(&session.account_id)),
+        (
+            "second_factor".into(),
+            AttributeValue::Bool(session.second_factor),
+        ),
+        ("created_at".into(), n(session.created_at)),
+        ("expires_at".into(), n(session.expires_at)),
+        ("ttl".into(), n(session.expires_at)),
+    ])
+}
+
 fn challenge_item(challenge: &Challenge) -> Item {
     Item::from([
         ("pk".into(), s(user_pk(&challenge.user_id))),
@@ -497,7 +575,7 @@ impl SignInStore for DynamoStore {
     async fn put_pending(&self, pending: &PendingSignIn) -> Result<(), StoreError> {
         self.put(Item::from([
             ("pk".into(), s(user_pk(&pending.user_id))),
-            ("sk".into(), s(format!("PENDING#{}", pending.token_digest))),
+            ("sk".into(), s(pending_sk(&pending.token_digest))),
             ("user_id".into(), s(&pending.user_id)),
             ("expires_at".into(), n(pending.expires_at)),
             ("ttl".into(), n(pending.expires_at)),
@@ -514,22 +592,39 @@ impl SignInStore for DynamoStore {
         user_id: &str,
         token_digest: &str,
     ) -> Result<Option<PendingSignIn>, StoreError> {
-        let item = self
-            .get(user_pk(user_id), format!("PENDING#{token_digest}"))
-            .await?;
-        item.map(|item| {
-            Ok(PendingSignIn {
-                token_digest: token_digest.to_owned(),
-                user_id: get_s(&item, "user_id")?,
-                expires_at: get_n(&item, "expires_at")?,
-                password_change: get_bool(&item, "password_change")?,
-            })
+        let item = self.get(user_pk(user_id), pending_sk(token_digest)).await?;
+        item.map(|item| pending_from(&item, token_digest))
+            .transpose()
+    }
+
+    async fn sign_in_state(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+        purpose: Purpose,
+    ) -> Result<SignInState, StoreError> {
+        let pk = user_pk(user_id);
+        let keys = [
+            pending_sk(token_digest),
+            "PROFILE".into(),
+            challenge_sk(purpose),
+        ]
+        .map(|sk| (pk.clone(), sk));
+        let mut found = self.get_many(&keys).await?;
+        let [pending, user, challenge] = keys.map(|key| found.remove(&key));
+        Ok(SignInState {
+            pending: pending
+                .map(|item| pending_from(&item, token_digest))
+                .transpose()?,
+            user: user.as_ref().map(user_from).transpose()?,
+            challenge: challenge
+                .map(|item| challenge_from(&item, purpose))
+                .transpose()?,
         })
-        .transpose()
     }
 
     async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
-        self.delete(user_pk(user_id), format!("PENDING#{token_digest}"))
+        self.delete(user_pk(user_id), pending_sk(token_digest))
             .await
     }
 
@@ -611,7 +706,12 @@ impl SignInStore for DynamoStore {
         }
     }
 
-    async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError> {
+    async fn consume_challenge(
+        &self,
+        challenge: &Challenge,
+        session: Option<&Session>,
+    ) -> Result<bool, StoreError> {
+        let built = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
         let used = Delete::builder()
             .table_name(&self.table)
             .key("pk", s(user_pk(&challenge.user_id)))
@@ -619,7 +719,7 @@ impl SignInStore for DynamoStore {
             .condition_expression("digest = :digest")
             .expression_attribute_values(":digest", s(&challenge.digest))
             .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            .map_err(built)?;
         let cleared = Update::builder()
             .table_name(&self.table)
             .key("pk", s(user_pk(&challenge.user_id)))
@@ -630,12 +730,32 @@ impl SignInStore for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":active", s(UserStatus::Active.as_str()))
             .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            .map_err(built)?;
+        let mut items = vec![
+            TransactWriteItem::builder().delete(used).build(),
+            TransactWriteItem::builder().update(cleared).build(),
+        ];
+        if let Some(session) = session {
+            let ended = Delete::builder()
+                .table_name(&self.table)
+                .key("pk", s(user_pk(&challenge.user_id)))
+                .key("sk", s(pending_sk(&challenge.binding)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(built)?;
+            let started = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(session_item(session)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(built)?;
+            items.push(TransactWriteItem::builder().delete(ended).build());
+            items.push(TransactWriteItem::builder().put(started).build());
+        }
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(used).build())
-            .transact_items(TransactWriteItem::builder().update(cleared).build())
+            .set_transact_items(Some(items))
             .send()
             .await;
         applied(result)
@@ -737,20 +857,7 @@ impl SignInStore for DynamoStore {
 #[async_trait]
 impl SessionStore for DynamoStore {
     async fn put_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.put(Item::from([
-            ("pk".into(), s(user_pk(&session.user_id))),
-            ("sk".into(), s(format!("SESSION#{}", session.token_digest))),
-            ("user_id".into(), s(&session.user_id)),
-            ("account_id".into(), s(&session.account_id)),
-            (
-                "second_factor".into(),
-                AttributeValue::Bool(session.second_factor),
-            ),
-            ("created_at".into(), n(session.created_at)),
-            ("expires_at".into(), n(session.expires_at)),
-            ("ttl".into(), n(session.expires_at)),
-        ]))
-        .await
+        self.put(session_item(session)).await
     }
 
     async fn session(

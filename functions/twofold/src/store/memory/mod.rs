@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Attempt, Created, Directory, Provisioning, SessionStore, SignInStore, StoreError};
+use super::{
+    Attempt, Created, Directory, Provisioning, SessionStore, SignInState, SignInStore, StoreError,
+};
 use crate::model::{
     Account, AuditEvent, Challenge, PendingSignIn, Practice, Purpose, Session, User, UserStatus,
 };
@@ -138,6 +140,24 @@ impl SignInStore for MemoryStore {
         Ok(self.state()?.pending.get(&key).cloned())
     }
 
+    async fn sign_in_state(
+        &self,
+        user_id: &str,
+        token_digest: &str,
+        purpose: Purpose,
+    ) -> Result<SignInState, StoreError> {
+        let state = self.state()?;
+        let pending = (user_id.to_owned(), token_digest.to_owned());
+        Ok(SignInState {
+            pending: state.pending.get(&pending).cloned(),
+            user: state.users.get(user_id).cloned(),
+            challenge: state
+                .challenges
+                .get(&(user_id.to_owned(), purpose))
+                .cloned(),
+        })
+    }
+
     async fn delete_pending(&self, user_id: &str, token_digest: &str) -> Result<(), StoreError> {
         let key = (user_id.to_owned(), token_digest.to_owned());
         self.state()?.pending.remove(&key);
@@ -199,7 +219,11 @@ impl SignInStore for MemoryStore {
         ))
     }
 
-    async fn consume_challenge(&self, challenge: &Challenge) -> Result<bool, StoreError> {
+    async fn consume_challenge(
+        &self,
+        challenge: &Challenge,
+        session: Option<&Session>,
+    ) -> Result<bool, StoreError> {
         let mut state = self.state()?;
         let key = (challenge.user_id.clone(), challenge.purpose);
         let current = state
@@ -210,10 +234,17 @@ impl SignInStore for MemoryStore {
             .users
             .get(&challenge.user_id)
             .is_some_and(|u| u.status == UserStatus::Active);
-        if !current || !active {
+        let pending = (challenge.user_id.clone(), challenge.binding.clone());
+        let pending_ends = session.is_none() || state.pending.contains_key(&pending);
+        if !current || !active || !pending_ends {
             return Ok(false);
         }
         state.challenges.remove(&key);
+        if let Some(session) = session {
+            state.pending.remove(&pending);
+            let key = (session.user_id.clone(), session.token_digest.clone());
+            state.sessions.insert(key, session.clone());
+        }
         if let Some(user) = state.users.get_mut(&challenge.user_id) {
             user.failed_attempts = 0;
         }
