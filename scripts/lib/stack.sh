@@ -2,7 +2,8 @@
 # The local stack, started and stopped the same way by scripts/dev and
 # scripts/test. Sourced after common.sh, never run.
 #
-#   moto     AWS emulator (DynamoDB, SES v2, SNS), one request at a time
+#   moto     AWS emulator (DynamoDB, SES v2, SNS), one request at a time,
+#            each function held to its IAM policy in infra/template.yaml
 #   admin    creates the table from infra/template.yaml, the SES identity and
 #            the demo accounts (runs once, then exits)
 #   api      `cargo lambda watch`: every function, routed by path as the
@@ -128,9 +129,12 @@ stack_wait() {
     done
 }
 
+# stack_start_moto [FLAG...]: the emulator, holding each function to its
+# IAM policy in the template as AWS would (scripts/template_iam.py); FLAGs go
+# to scripts/moto_server.py as well.
 stack_start_moto() {
     stack_spawn moto "$TWOFOLD_ROOT" "$VENV/bin/python" scripts/moto_server.py \
-        --host 127.0.0.1 --port "$TWOFOLD_MOTO_PORT"
+        --host 127.0.0.1 --port "$TWOFOLD_MOTO_PORT" --policies infra/template.yaml "$@"
     stack_wait moto "$MOTO_URL/moto-api/data.json" 60
 }
 

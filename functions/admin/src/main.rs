@@ -321,7 +321,7 @@ async fn reactivate(sdk: &aws_config::SdkConfig, username: &str) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let sdk = aws::sdk_config().await;
+    let sdk = aws::sdk_config(None).await;
     match args.split_first() {
         Some((command, rest)) if command == "local-setup" => {
             create_table(&sdk, &template_arg(rest)?).await?;

@@ -23,7 +23,7 @@ async fn handle(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::start().await?;
-    let courier = app.courier().await?;
+    let app = App::start(env!("CARGO_BIN_NAME")).await?;
+    let courier = app.courier()?;
     http::serve(|request| handle(&app, &courier, request)).await
 }

@@ -29,6 +29,6 @@ async fn handle(app: &App, request: Request) -> Result<Response<Body>, ApiError>
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::start().await?;
+    let app = App::start(env!("CARGO_BIN_NAME")).await?;
     http::serve(|request| handle(&app, request)).await
 }

@@ -105,8 +105,8 @@ async fn handle(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::start().await?;
-    let courier = app.courier().await?;
+    let app = App::start(env!("CARGO_BIN_NAME")).await?;
+    let courier = app.courier()?;
     let service = TwoFactorSettings::new(
         app.sign_in.clone(),
         app.store.clone(),

@@ -20,14 +20,18 @@ pub struct App {
     pub sign_in: SignIn,
     /// The store behind it, for the other services.
     pub store: Arc<DynamoStore>,
+    /// The SDK configuration the clients were built from.
+    sdk: aws_config::SdkConfig,
 }
 
 impl App {
     /// Starts logging, reads settings and builds the store client: what
-    /// every function does first at cold start.
-    pub async fn start() -> Result<Self, ConfigProblems> {
+    /// every function does first at cold start. `function` is the
+    /// function's binary name, which its AWS requests carry (see
+    /// [`aws::sdk_config`]).
+    pub async fn start(function: &str) -> Result<Self, ConfigProblems> {
         crate::telemetry::init();
-        let config = aws::sdk_config().await;
+        let config = aws::sdk_config(Some(function)).await;
         let mut vars: HashMap<String, String> = std::env::vars().collect();
         // In AWS the key lives in SSM, never in a plain variable: read it
         // once, here, at cold start.
@@ -54,20 +58,20 @@ impl App {
             settings,
             sign_in,
             store,
+            sdk: config,
         })
     }
 
     /// Builds the courier for functions that send codes.
-    pub async fn courier(&self) -> Result<AwsCourier, ConfigProblems> {
+    pub fn courier(&self) -> Result<AwsCourier, ConfigProblems> {
         let from = self
             .settings
             .email_from
             .clone()
             .ok_or_else(|| ConfigProblems(vec![format!("{EMAIL_FROM} is required")]))?;
-        let config = aws::sdk_config().await;
         Ok(AwsCourier::new(
-            aws::sesv2(&config),
-            aws::sns(&config),
+            aws::sesv2(&self.sdk),
+            aws::sns(&self.sdk),
             from,
             self.settings.sms.clone(),
         ))

@@ -1,9 +1,22 @@
 //! Building the AWS SDK configuration once per cold start. `AWS_ENDPOINT_URL`
 //! points every client at the local emulator when it is set.
 
-/// The shared SDK configuration from the environment.
-pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+use aws_config::AppName;
+
+/// The shared SDK configuration from the environment. A function's
+/// requests carry `app/twofold-<function>` in their user agent, by which
+/// the local emulator holds each function to its IAM policy in the SAM
+/// template (scripts/template_iam.py); in AWS it only names the caller in
+/// CloudTrail.
+pub async fn sdk_config(function: Option<&str>) -> aws_config::SdkConfig {
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let name = function.and_then(|f| AppName::new(format!("twofold-{f}")).ok());
+    match name {
+        Some(name) => loader.app_name(name),
+        None => loader,
+    }
+    .load()
+    .await
 }
 
 /// A DynamoDB client.

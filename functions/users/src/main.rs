@@ -111,7 +111,7 @@ async fn handle(service: &Users, request: Request) -> Result<Response<Body>, Api
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let app = App::start().await?;
+    let app = App::start(env!("CARGO_BIN_NAME")).await?;
     let service = Users::new(
         app.sign_in.clone(),
         app.store.clone(),
