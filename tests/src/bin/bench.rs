@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use twofold::courier::{AwsCourier, Courier, Recipient};
 use twofold::model::{Challenge, PendingSignIn, Purpose, Session};
 use twofold::password;
-use twofold::store::{Attempt, Directory, SessionStore, SignInStore};
+use twofold::store::{Attempt, Directory, SignInStore};
 use twofold_e2e::{Client, PASSWORD, Stack, TestUser, fresh_user_in};
 use twofold_shared::{ConfirmationCode, Email, Method};
 
@@ -42,8 +42,13 @@ mod price {
     pub const SMS_US: f64 = 0.005_81;
 }
 
-/// The memory size of every function in infra/template.yaml.
-const MEMORY_MB: f64 = 256.0;
+/// Lambda gives a function CPU in proportion to its memory size: one whole
+/// vCPU at 1,769 MB (AWS Lambda developer guide, "memory and computing
+/// power").
+const FULL_VCPU_MB: f64 = 1769.0;
+
+/// Memory sizes the Lambda table weighs against each other.
+const MEMORY_CHOICES: [f64; 5] = [128.0, 256.0, 512.0, 1024.0, 1769.0];
 
 const FUNCTIONS: [&str; 6] = [
     "login",
@@ -63,6 +68,7 @@ struct Args {
     dist: PathBuf,
     python: String,
     out: PathBuf,
+    template: PathBuf,
     command: String,
 }
 
@@ -76,6 +82,7 @@ fn parse_args() -> Result<Args> {
         dist: PathBuf::from("dist"),
         python: "python3".into(),
         out: PathBuf::from("docs/benchmarks.md"),
+        template: PathBuf::from("infra/template.yaml"),
         command: "scripts/bench".into(),
     };
     let mut it = std::env::args().skip(1);
@@ -90,6 +97,7 @@ fn parse_args() -> Result<Args> {
             "--dist" => args.dist = value.into(),
             "--python" => args.python = value,
             "--out" => args.out = value.into(),
+            "--template" => args.template = value.into(),
             "--command" => args.command = value,
             _ => bail!("unknown flag {flag}"),
         }
@@ -174,10 +182,12 @@ async fn sign_ins(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
     Ok(steps)
 }
 
-/// The same store calls each step makes, in the same order, straight to
-/// the emulator: each is one SDK request (two for the username lookup), and
+/// The same store calls each step makes, in the same order and with the
+/// same ones made at once, straight to the emulator: each is one SDK
+/// request (two for the username lookup), and
 /// the item mapping around it costs microseconds. No HTTP in front, no
-/// Lambda runtime, no password hash, no JSON.
+/// Lambda runtime, no password hash, no JSON. A user's first sign-in, so
+/// there are no wrong passwords to clear.
 async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
     let store = stack.store().await;
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -201,7 +211,10 @@ async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
         let email = Email::parse(&user.email).map_err(|e| anyhow::anyhow!("{e:?}"))?;
 
         let ((), took) = timed(async {
-            let found = store.user_by_username(&user.username).await?;
+            let (_, found) = tokio::try_join!(
+                store.password_failures(&user.username),
+                store.user_by_username(&user.username),
+            )?;
             let found = found.context("floor user missing")?;
             store.account(&found.account_id).await?;
             store
@@ -229,11 +242,11 @@ async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
             window_sends: 1,
         };
         let ((), took) = timed(async {
-            store.pending(&user.id, &digest).await?;
-            store.user(&user.id).await?;
-            let previous = store.challenge(&user.id, Purpose::SignIn).await?;
+            let state = store
+                .sign_in_state(&user.id, &digest, Purpose::SignIn)
+                .await?;
             let replaced = store
-                .replace_challenge(&challenge, previous.map(|p| p.issued_at))
+                .replace_challenge(&challenge, state.challenge.map(|p| p.issued_at))
                 .await?;
             if !replaced {
                 bail!("floor challenge not stored");
@@ -248,28 +261,28 @@ async fn floor(stack: &Stack, users: &[TestUser]) -> Result<Steps> {
         steps.send.push(took);
 
         let ((), took) = timed(async {
-            store.pending(&user.id, &digest).await?;
+            let state = store
+                .sign_in_state(&user.id, &digest, Purpose::SignIn)
+                .await?;
             let Attempt::Counted(_, found) = store.count_attempt(&user.id, 7).await? else {
                 bail!("floor entry not counted");
             };
-            let current = store.challenge(&user.id, Purpose::SignIn).await?;
-            let current = current.context("floor challenge missing")?;
-            if !store.consume_challenge(&current).await? {
+            let current = state.challenge.context("floor challenge missing")?;
+            let session = Session {
+                token_digest: format!("{digest}-session"),
+                user_id: user.id.clone(),
+                account_id: found.account_id.clone(),
+                second_factor: true,
+                created_at: now,
+                expires_at: now + 3600,
+            };
+            if !store.consume_challenge(&current, Some(&session)).await? {
                 bail!("floor challenge not consumed");
             }
-            store.delete_pending(&user.id, &digest).await?;
-            store
-                .put_session(&Session {
-                    token_digest: format!("{digest}-session"),
-                    user_id: user.id.clone(),
-                    account_id: found.account_id.clone(),
-                    second_factor: true,
-                    created_at: now,
-                    expires_at: now + 3600,
-                })
-                .await?;
-            store.account(&found.account_id).await?;
-            store.practices(&found.account_id).await?;
+            tokio::try_join!(
+                store.account(&found.account_id),
+                store.practices(&found.account_id),
+            )?;
             Ok(())
         })
         .await?;
@@ -303,14 +316,14 @@ fn difference(
 
 /// Spawn to the first `GET /runtime/invocation/next`, against a Runtime API
 /// of our own that answers nothing else.
-async fn cold_start(binary: &Path) -> Result<Duration> {
+async fn cold_start(binary: &Path, memory_mb: f64) -> Result<Duration> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let api = listener.local_addr()?.to_string();
     let mut command = tokio::process::Command::new(binary);
     command
         .env("AWS_LAMBDA_RUNTIME_API", &api)
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", format!("{MEMORY_MB}"))
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", format!("{memory_mb:.0}"))
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
@@ -495,6 +508,80 @@ fn argon2_verify(n: usize) -> Result<Vec<Duration>> {
     Ok(samples)
 }
 
+/// Each function's memory size in the SAM template, by binary: its own
+/// `MemorySize`, or the one under `Globals`.
+fn memory_sizes(template: &Path) -> Result<BTreeMap<String, f64>> {
+    let text = std::fs::read_to_string(template)
+        .with_context(|| format!("reading {}", template.display()))?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text)?;
+    let size = |v: &serde_yaml::Value| v["MemorySize"].as_f64();
+    let global = size(&doc["Globals"]["Function"]);
+    let mut sizes = BTreeMap::new();
+    if let Some(resources) = doc["Resources"].as_mapping() {
+        for resource in resources.values() {
+            if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let Some(binary) = resource["Metadata"]["BuildProperties"]["Binary"].as_str() else {
+                continue;
+            };
+            let mb = size(&resource["Properties"])
+                .or(global)
+                .with_context(|| format!("no MemorySize for {binary} in the template"))?;
+            sizes.insert(binary.to_owned(), mb);
+        }
+    }
+    Ok(sizes)
+}
+
+/// CPU time, user and system, of every thread so far, summed over the
+/// running processes of `binary` (the functions `cargo lambda watch` runs).
+fn cpu_time(binary: &Path) -> Result<Duration> {
+    let binary = binary
+        .canonicalize()
+        .with_context(|| format!("{} is not built", binary.display()))?;
+    let ticks: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    let mut total = 0u64;
+    let mut found = false;
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        if std::fs::read_link(entry.path().join("exe")).ok().as_deref() != Some(&binary) {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // After the command name in parentheses: state is field 3, utime 14
+        // and stime 15 (proc(5)).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+        if let (Some(user), Some(system)) = (field(11), field(12)) {
+            total += user + system;
+            found = true;
+        }
+    }
+    if !found {
+        bail!("no running process of {}", binary.display());
+    }
+    Ok(Duration::from_secs_f64(total as f64 / ticks))
+}
+
+/// A step's duration in Lambda at `memory` MB, from its wall time and CPU
+/// time here: the wait stays as it is, the CPU work stretches by the share
+/// of a vCPU that size gets. Assumes a Lambda vCPU does what a core here
+/// does.
+fn lambda_ms(wall: f64, cpu: f64, memory: f64) -> f64 {
+    let share = (memory / FULL_VCPU_MB).min(1.0);
+    (wall - cpu).max(0.0) + cpu / share
+}
+
 fn kib(bytes: u64) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
@@ -523,11 +610,28 @@ async fn main() -> Result<()> {
         floor_users.push(fresh_user_in(&store, true).await?);
     }
 
+    let memory = memory_sizes(&args.template)?;
+    let step_functions = ["login", "send-code", "verify-code"];
+    let cpu_all = |bin_dir: &Path| -> Result<Vec<Duration>> {
+        step_functions
+            .iter()
+            .map(|f| cpu_time(&bin_dir.join(f)))
+            .collect()
+    };
+
     eprintln!("==> bench: {} sign-ins through the functions", args.n);
     let before = emulator_counts(&stack).await?;
+    let cpu_before = cpu_all(&args.bin_dir)?;
     let steps = sign_ins(&stack, &users).await?;
+    let cpu_after = cpu_all(&args.bin_dir)?;
     let after = emulator_counts(&stack).await?;
     let per_run = difference(&after, &before);
+    // CPU milliseconds per sign-in, by step.
+    let cpu_ms: Vec<f64> = cpu_after
+        .iter()
+        .zip(&cpu_before)
+        .map(|(a, b)| a.saturating_sub(*b).as_secs_f64() * 1e3 / args.n as f64)
+        .collect();
 
     eprintln!("==> bench: the floor, {} times", args.n);
     let bare = floor(&stack, &floor_users).await?;
@@ -539,8 +643,9 @@ async fn main() -> Result<()> {
     for function in FUNCTIONS {
         let binary = args.bin_dir.join(function);
         let mut samples = Vec::new();
+        let mb = memory.get(function).copied().unwrap_or(FULL_VCPU_MB);
         for _ in 0..args.starts {
-            samples.push(cold_start(&binary).await?);
+            samples.push(cold_start(&binary, mb).await?);
         }
         colds.push((function, spread(&samples)));
     }
@@ -655,7 +760,7 @@ async fn main() -> Result<()> {
     }
     let dynamo: f64 = per_run
         .iter()
-        .filter(|(op, _)| op.starts_with("DynamoDB_"))
+        .filter(|(op, _)| op.starts_with("DynamoDB_") && !op.ends_with(" items"))
         .map(|(_, c)| *c as f64 / n)
         .sum();
     say(&mut md, format!("| **DynamoDB, all** | **{dynamo:.2}** |"));
@@ -664,7 +769,8 @@ async fn main() -> Result<()> {
         &mut md,
         "Counted by `scripts/moto_server.py --count-requests` (X-Amz-Target, or method \
          and path for SES v2) between the first login and the last verify; reading \
-         the codes from moto's data is not counted."
+         the codes from moto's data is not counted. An \"items\" line counts the items \
+         inside that operation's requests, which is what DynamoDB bills them by."
             .into(),
     );
     say(&mut md, String::new());
@@ -734,23 +840,104 @@ async fn main() -> Result<()> {
     );
     say(&mut md, String::new());
 
-    // Cost: three invocations, three HTTP API requests, the counted units.
-    let gb = MEMORY_MB / 1024.0;
-    let billed: f64 = [&steps.login, &steps.send, &steps.verify]
+    // Each step in Lambda: its CPU stretched by the vCPU share a memory
+    // size gets, billed by the millisecond at that size.
+    let walls: Vec<f64> = [&steps.login, &steps.send, &steps.verify]
         .iter()
-        .map(|s| (spread(s).median).ceil() / 1e3)
+        .map(|s| spread(s).median)
+        .collect();
+    let billed_at = |step: usize, mb: f64| lambda_ms(walls[step], cpu_ms[step], mb).ceil();
+    let duration_cost = |ms: f64, mb: f64| ms / 1e3 * mb / 1024.0 * price::LAMBDA_GB_SECOND;
+    let template_mb: Vec<f64> = step_functions
+        .iter()
+        .map(|f| memory.get(*f).copied().unwrap_or(FULL_VCPU_MB))
+        .collect();
+    say(
+        &mut md,
+        "## Each step in Lambda, by memory size (ms)".into(),
+    );
+    say(&mut md, String::new());
+    let sizes_head: String = MEMORY_CHOICES
+        .iter()
+        .map(|mb| format!(" {mb:.0} MB |"))
+        .collect();
+    say(
+        &mut md,
+        format!("| step | wall here | CPU here |{sizes_head} template |"),
+    );
+    say(
+        &mut md,
+        format!(
+            "|---|---:|---:|{} ---: |",
+            " ---: |".repeat(MEMORY_CHOICES.len())
+        ),
+    );
+    for (i, function) in step_functions.iter().enumerate() {
+        let estimates: String = MEMORY_CHOICES
+            .iter()
+            .map(|mb| format!(" {:.0} |", billed_at(i, *mb)))
+            .collect();
+        say(
+            &mut md,
+            format!(
+                "| {function} | {:.1} | {:.1} |{estimates} {:.0} at {:.0} MB |",
+                walls[i],
+                cpu_ms[i],
+                billed_at(i, template_mb[i]),
+                template_mb[i]
+            ),
+        );
+    }
+    let costs: String = MEMORY_CHOICES
+        .iter()
+        .map(|mb| {
+            let all: f64 = (0..3).map(|i| duration_cost(billed_at(i, *mb), *mb)).sum();
+            format!(" ${:.2} |", all * 1e6)
+        })
+        .collect();
+    let template_cost: f64 = (0..3)
+        .map(|i| duration_cost(billed_at(i, template_mb[i]), template_mb[i]))
         .sum();
-    let lambda = 3.0 * price::LAMBDA_REQUEST + billed * gb * price::LAMBDA_GB_SECOND;
+    say(
+        &mut md,
+        format!(
+            "| duration cost, a million sign-ins | | |{costs} ${:.2} |",
+            template_cost * 1e6
+        ),
+    );
+    say(&mut md, String::new());
+    say(
+        &mut md,
+        format!(
+            "CPU here is the user and system time the function's process spent per \
+             sign-in, read from /proc before and after the {} sign-ins. Lambda gives a \
+             function a share of a vCPU in proportion to its memory, all of one at \
+             {FULL_VCPU_MB:.0} MB; an estimate keeps the rest of the wall time as it is \
+             and stretches the CPU time by that share, rounded up to the billed \
+             millisecond. It assumes a Lambda arm64 vCPU does what a core here does.",
+            args.n
+        ),
+    );
+    say(&mut md, String::new());
+
+    // Cost: three invocations, three HTTP API requests, the counted units.
+    let billed: f64 = (0..3).map(|i| billed_at(i, template_mb[i])).sum();
+    let lambda = 3.0 * price::LAMBDA_REQUEST + template_cost;
     let api = 3.0 * price::HTTP_API_REQUEST;
     let count = |op: &str| per.get(op).copied().unwrap_or(0.0);
-    // Items here are under 1 KB (writes) and 4 KB (reads); reads are
-    // strongly consistent (1 unit); a transaction's item costs 2 units and
-    // the one transaction writes 2 items.
-    let reads = count("GetItem") + count("Query");
+    // Items here are under 1 KB (writes) and 4 KB (reads, and what each
+    // query returns); reads are strongly consistent (1 unit an item); an
+    // item in a transaction costs 2 units. Batches and transactions are
+    // priced by the items the emulator counted in them.
+    let reads = count("GetItem")
+        + count("Query")
+        + count("BatchGetItem items")
+        + 2.0 * count("TransactGetItems items");
     let writes = count("PutItem")
         + count("UpdateItem")
         + count("DeleteItem")
-        + 4.0 * count("TransactWriteItems");
+        + count("BatchWriteItem items")
+        + 2.0 * count("TransactWriteItems items");
     let dynamo_cost = reads * price::READ_UNIT + writes * price::WRITE_UNIT;
     let million = 1e6;
     say(&mut md, "## Cost of one million 2FA sign-ins".into());
@@ -760,8 +947,7 @@ async fn main() -> Result<()> {
     say(
         &mut md,
         format!(
-            "| Lambda arm64, {MEMORY_MB:.0} MB: 3 requests, {:.0} ms billed | ${:.2} |",
-            billed * 1e3,
+            "| Lambda arm64 at the template's sizes: 3 requests, {billed:.0} ms billed | ${:.2} |",
             lambda * million
         ),
     );
@@ -801,10 +987,9 @@ async fn main() -> Result<()> {
     say(
         &mut md,
         format!(
-            "List prices as of {} (in tests/src/bin/bench.rs). Lambda duration is the \
-             median of each step as measured here, through `cargo lambda watch` on this \
-             machine, rounded up to the millisecond: an upper bound for arm64 in AWS. \
-             Left out: the free tiers, CloudWatch Logs, data transfer, SMS carrier fees.",
+            "List prices as of {} (in tests/src/bin/bench.rs). Lambda duration is each \
+             step's estimate at its function's memory size in the template, from the \
+             table above. Left out: the free tiers, CloudWatch Logs, data transfer, SMS carrier fees.",
             price::AS_OF
         ),
     );
