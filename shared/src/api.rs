@@ -22,6 +22,9 @@ pub mod paths {
     pub const PASSWORD: &str = "/api/auth/password";
 }
 
+/// How many characters a username may have.
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=64;
+
 /// `POST /api/auth/login`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

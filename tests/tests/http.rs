@@ -156,6 +156,24 @@ async fn a_wrong_username_and_a_wrong_password_get_one_answer() {
 }
 
 #[tokio::test]
+async fn a_username_longer_than_any_user_can_have_is_refused_as_unknown() {
+    let stack = Stack::from_env();
+    let mut client = Client::new(&stack.api);
+    // Longer than a DynamoDB key may be, and than a username may be.
+    let long = "a".repeat(3000);
+    let answer = client
+        .post(
+            "/api/auth/login",
+            &json!({"username": long, "password": PASSWORD}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert_eq!(answer.error_code(), "invalid_credentials");
+    assert!(!client.has_cookie(PENDING));
+}
+
+#[tokio::test]
 async fn with_two_factor_off_the_password_alone_starts_a_session() {
     let stack = Stack::from_env();
     let user = stack.fresh_user(false).await.unwrap();

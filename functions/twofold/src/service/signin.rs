@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tracing::{info, instrument, warn};
 use twofold_shared::api::{
     AccountInfo, LoginResponse, MethodOption, PracticeInfo, Role, SendCodeResponse, SessionInfo,
-    UserInfo,
+    USERNAME_CHARS, UserInfo,
 };
 use twofold_shared::policy::{PASSWORD_FAILURE_LIMIT, PASSWORD_WINDOW_SECONDS};
 use twofold_shared::{ConfirmationCode, Method};
@@ -174,6 +174,14 @@ impl SignIn {
         // Wrong passwords are counted per username, existing or not, so
         // the limit tells nothing about which usernames exist.
         let key = username.trim().to_lowercase();
+        // No user can have a longer name, and a key this long is more than
+        // the table takes: refused as any unknown name is, in the same time,
+        // without counting (there is nothing to guess).
+        if key.chars().count() > *USERNAME_CHARS.end() {
+            password::verify_nobody(password);
+            info!("sign-in refused: invalid credentials");
+            return Err(SignInError::InvalidCredentials);
+        }
         let now = self.clock.now();
         // Both are read at once; the user is not needed when the username
         // is refused, but waiting for one read before the other costs every

@@ -20,7 +20,7 @@ use twofold_shared::admin::{
     ContactDetails, CreateUserRequest, FieldProblem, UpdateContactRequest, UserState, UserSummary,
     UsersResponse,
 };
-use twofold_shared::api::PracticeInfo;
+use twofold_shared::api::{PracticeInfo, USERNAME_CHARS};
 use twofold_shared::policy::MIN_PASSWORD_LENGTH;
 use twofold_shared::{Email, Phone};
 
@@ -304,7 +304,7 @@ impl Users {
         let (admin, _) = self.sign_in.administrator(token).await?;
         let mut problems = Vec::new();
         let username = request.username.trim();
-        let username_ok = (3..=64).contains(&username.chars().count())
+        let username_ok = USERNAME_CHARS.contains(&username.chars().count())
             && username
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
