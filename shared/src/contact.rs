@@ -32,7 +32,8 @@ impl Method {
 }
 
 /// An email address in canonical form: Unicode compatibility-normalised
-/// (NFKC), lower-cased, normalised again, and trimmed. `Mike@Example.com`,
+/// (NFKC), lower-cased, normalised again, and trimmed; ASCII only, as SES
+/// sends. `Mike@Example.com`,
 /// `mike@example.com` and the full-width `ｍｉｋｅ＠ｅｘａｍｐｌｅ．ｃｏｍ` are one
 /// address.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -47,6 +48,9 @@ pub enum EmailFormat {
     BadDomain,
     /// Longer than the 254 characters mail systems accept.
     TooLong,
+    /// Letters outside ASCII even after normalising: SES sends only to
+    /// 7-bit addresses, with an international domain in its `xn--` form.
+    NotAscii,
 }
 
 impl Email {
@@ -67,6 +71,9 @@ impl Email {
         }
         if !domain.contains('.') || domain.split('.').any(str::is_empty) {
             return Err(EmailFormat::BadDomain);
+        }
+        if !text.is_ascii() {
+            return Err(EmailFormat::NotAscii);
         }
         Ok(Self(text.to_owned()))
     }
@@ -132,7 +139,11 @@ mod tests {
             (" Mike@Example.COM ", Ok("mike@example.com")),
             ("ｍｉｋｅ＠ｅｘａｍｐｌｅ．ｃｏｍ", Ok("mike@example.com")),
             ("Ｍike@example.com", Ok("mike@example.com")),
-            ("ÉLODIE@exemple.fr", Ok("élodie@exemple.fr")),
+            ("ÉLODIE@exemple.fr", Err(EmailFormat::NotAscii)),
+            ("elodie@bücher.example", Err(EmailFormat::NotAscii)),
+            ("elodie@xn--bcher-kva.example", Ok("elodie@xn--bcher-kva.example")),
+            // A dotted capital I lower-cases to i and a combining dot.
+            ("PAT.QUİNN@example.com", Err(EmailFormat::NotAscii)),
             ("a.b+c@mail.example.org", Ok("a.b+c@mail.example.org")),
             ("mike.example.com", Err(EmailFormat::NotAnAddress)),
             ("@example.com", Err(EmailFormat::NotAnAddress)),

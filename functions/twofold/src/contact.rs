@@ -16,6 +16,10 @@ pub fn email(text: &str) -> Result<Email, String> {
             EmailFormat::NotAnAddress => "Enter an email address such as name@example.com.",
             EmailFormat::BadDomain => "The part after @ must be a domain such as example.com.",
             EmailFormat::TooLong => "An email address can be at most 254 characters.",
+            EmailFormat::NotAscii => {
+                "Enter the address in plain letters a to z, digits and symbols; \
+                 write an international domain in its xn-- form."
+            }
         }
         .to_owned()
     })
