@@ -351,7 +351,7 @@ pub(super) fn user_from(item: &Item) -> Result<User, StoreError> {
         .ok_or_else(|| StoreError::Corrupt("unknown user status".into()))?;
     let email = match get_opt_s(item, "email") {
         Some(text) => {
-            Some(Email::parse(&text).map_err(|_| StoreError::Corrupt("stored email".into()))?)
+            Some(Email::stored(&text).map_err(|_| StoreError::Corrupt("stored email".into()))?)
         }
         None => None,
     };
