@@ -240,8 +240,10 @@ async fn sign_in_with_code(page: &Page<'_>, stack: &Stack, user: &TestUser) -> R
     let deadline = Instant::now() + Duration::from_secs(60);
     page.click("#send-code").await?;
     while page.find_now("#code").await.is_err() {
+        // The message may be replaced between finding and reading it (a
+        // stale element): read again on the next turn.
         let said = match page.find_now("#error").await {
-            Ok(error) => error.text().await?,
+            Ok(error) => error.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
         if Instant::now() > deadline {
